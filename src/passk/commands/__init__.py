@@ -1,0 +1,1 @@
+"""Subcommands of the ``passk`` command line; each module exposes ``register(subparsers)``."""
