@@ -1,0 +1,73 @@
+"""Obtaining a model's weights for the workflow: download, local directory, or tiny random model.
+
+The rule's tracked output is a manifest (written last, atomically) naming the weights directory
+and every file's sha256, so a half-finished download never looks complete and a changed file is
+noticed. Models given as a local directory are used in place, never copied or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from passk.errors import DataError
+from passk.io import read_jsonl, write_json
+
+log = logging.getLogger(__name__)
+
+
+def _training_texts(problem_files: list[str]) -> tuple[list[str], list[str]]:
+    """Corpus (questions and answers) and training texts ('question \\boxed{answer}') for a tiny model."""
+    corpus, train = [], []
+    for path in problem_files:
+        for problem in read_jsonl(path):
+            question = str(problem.get("question", ""))
+            answer = problem.get("answer")
+            corpus.append(question)
+            if answer is not None:
+                corpus.append(str(answer))
+                train.append(f"{question}\nThe answer is \\boxed{{{answer}}}.")
+    return corpus, train
+
+
+def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: list[str] | None = None) -> dict[str, Any]:
+    """Fetch (hf_id + revision), register (path) or build (tiny) a model and write its manifest."""
+    from passk import download
+
+    root = Path(out_manifest).parent
+    if spec.get("hf_id"):
+        manifest = download.download_model(spec["hf_id"], spec["revision"], str(root / "snapshot"))
+    elif spec.get("path"):
+        path = Path(spec["path"]).expanduser()
+        if not (path / "config.json").exists():
+            raise DataError(f"{path}: not a model directory (no config.json); check the model's `path` in the config")
+        manifest = download.local_manifest(str(path.resolve()))
+    else:
+        from passk.tinymodel import build_tiny_model
+
+        tiny = spec.get("tiny") or {}
+        corpus, train = _training_texts(training_problems or [])
+        model_dir = root / "snapshot"
+        build_tiny_model(
+            str(model_dir),
+            seed=int(tiny.get("seed", 0)),
+            corpus_texts=corpus or None,
+            train_texts=train or None,
+            train_steps=int(tiny.get("train_steps", 0)),
+        )
+        manifest = download.local_manifest(str(model_dir))
+        manifest["tiny"] = tiny
+    write_json(out_manifest, manifest)
+    log.info("model ready in %s (%d files)", manifest.get("model_dir"), len(manifest.get("files", {})))
+    return manifest
+
+
+def model_dir_from_manifest(manifest_path: str) -> str:
+    """The weights directory a manifest points to."""
+    try:
+        manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+        return str(manifest["model_dir"])
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise DataError(f"{manifest_path}: unreadable model manifest ({exc}); delete it to fetch the model again") from None

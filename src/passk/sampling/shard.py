@@ -1,0 +1,231 @@
+"""Sample one shard: ``shard_size`` completions for every problem of a benchmark, with one model.
+
+A shard is the unit of work and of storage (``results/samples/{model}/{bench}/shard-{i}.parquet``).
+Its seeds follow from (model name, benchmark name, shard index, base seed) alone, so raising n adds
+shards with new indices and never changes or repeats an existing shard (peers.md §18.1);
+``sample_index = shard * shard_size + j`` numbers the completions of a problem globally.
+
+Before any sampling we check the context length (peers.md §18.3): the paper's own code silently
+capped prompt + output at 4096 tokens while asking for 16k. If ``max_model_len`` (the backend's
+option, else the model config's ``max_position_embeddings``) is below the longest prompt plus
+``max_tokens``, we stop with a ConfigError instead of writing truncated samples.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from passk.errors import ConfigError, DataError
+from passk.io import read_jsonl
+from passk.prompts import BASE_STOPS, render_prompt, stop_strings
+from passk.records import read_samples, write_samples
+from passk.sampling.base import PromptRequest, SamplingSettings, get_backend
+from passk.sampling.seeds import problem_seed, shard_seed
+
+_CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "max_sequence_length")
+
+
+def model_context_length(model_dir: str) -> int | None:
+    """The context length declared in the model's ``config.json`` (also inside ``text_config``), or None."""
+    path = Path(model_dir) / "config.json"
+    if not path.exists():
+        return None
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: malformed JSON ({exc.msg})") from None
+    for section in (config, config.get("text_config") or {}, config.get("llm_config") or {}):
+        for key in _CONTEXT_KEYS:
+            value = section.get(key)
+            if isinstance(value, int) and value > 0:
+                return value
+    return None
+
+
+def shard_stop_strings(model: dict[str, Any], benchmark: dict[str, Any]) -> list[str]:
+    """Stop strings of a (model, benchmark): the model template's (math_eval.py) for template
+    prompts; only the end-of-turn strings for code chat prompts, because the ``qwen`` family's
+    "user"/"assistant"/"_start"/"_end" would cut ordinary code (``user_id = ...``). A benchmark's
+    explicit ``stop`` list wins."""
+    if benchmark.get("stop") is not None:
+        return list(benchmark["stop"])
+    if benchmark.get("prompt", "model") == "model":
+        return stop_strings(model["template"])
+    return list(BASE_STOPS)
+
+
+def shard_template_label(model: dict[str, Any], benchmark: dict[str, Any]) -> str:
+    """What the ``template`` column records: the math template name, or ``{prompt}:{chat}`` for
+    benchmark chat prompts (the model's math template is not used there)."""
+    prompt = benchmark.get("prompt", "model")
+    if prompt == "model":
+        return str(model["template"])
+    return f"{prompt}:{model.get('chat', 'chatml')}"
+
+
+def check_context_length(*, model_name: str, benchmark_name: str, max_model_len: int | None, longest_prompt: int, max_tokens: int, source: str) -> None:
+    """Raise ConfigError unless prompt + ``max_tokens`` fits in ``max_model_len``."""
+    if max_model_len is None:
+        raise ConfigError(
+            f"model {model_name!r}, benchmark {benchmark_name!r}: cannot tell the model's context length "
+            "(no max_position_embeddings in config.json); set backend.max_model_len"
+        )
+    if longest_prompt + max_tokens > max_model_len:
+        raise ConfigError(
+            f"model {model_name!r}, benchmark {benchmark_name!r}: max_model_len {max_model_len} ({source}) < "
+            f"longest prompt {longest_prompt} tokens + sampling.max_tokens {max_tokens} = {longest_prompt + max_tokens}; "
+            "lower sampling.max_tokens or raise backend.max_model_len (if the model supports it)"
+        )
+
+
+def _require(section: dict[str, Any], keys: Iterable[str], where: str) -> None:
+    missing = [k for k in keys if k not in section]
+    if missing:
+        raise ConfigError(f"{where}: missing keys {missing}")
+
+
+def sample_shard(
+    *,
+    model: dict[str, Any],
+    benchmark: dict[str, Any],
+    problems_path: str,
+    shard: int,
+    shard_size: int,
+    sampling: dict[str, Any],
+    backend: dict[str, Any],
+    out_path: str,
+    model_dir: str,
+) -> None:
+    """Sample shard ``shard`` (``shard_size`` completions per problem) and write it to ``out_path``.
+
+    ``model``: {name, hf_id, revision, template, role, chat}; ``benchmark``: {name, prompt, [stop]};
+    ``sampling``: {temperature, top_p, max_tokens, seed}; ``backend``: {name, ...options passed to
+    the backend}. Raises ConfigError (before loading the backend's model) if a prompt plus
+    ``max_tokens`` does not fit the context.
+    """
+    _require(model, ["name", "template"], "model")
+    _require(benchmark, ["name"], "benchmark")
+    _require(backend, ["name"], "backend")
+    if shard < 0 or shard_size < 1:
+        raise ConfigError(f"shard {shard} / shard_size {shard_size}: need shard >= 0 and shard_size >= 1")
+    problems = read_jsonl(problems_path)
+    if not problems:
+        raise DataError(f"{problems_path}: no problems")
+    ids = [str(p.get("id")) for p in problems]
+    if len(set(ids)) != len(ids):
+        raise DataError(f"{problems_path}: duplicate problem ids")
+
+    from transformers import AutoTokenizer
+
+    # The tokenizer alone (cheap) renders chat prompts and counts tokens, so the guard runs before
+    # a GPU engine is started.
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    prompt_kind = benchmark.get("prompt", "model")
+    chat = model.get("chat", "chatml")
+    prompts = [
+        render_prompt(p, template=model["template"], prompt=prompt_kind, chat=chat, tokenizer=tokenizer if chat == "tokenizer" else None)
+        for p in problems
+    ]
+    prompt_tokens = [len(tokenizer(text)["input_ids"]) for text in prompts]
+
+    options = {k: v for k, v in backend.items() if k != "name"}
+    max_tokens = int(sampling.get("max_tokens", 16384))
+    if options.get("max_model_len") is not None:
+        max_model_len, source = int(options["max_model_len"]), "backend.max_model_len"
+    else:
+        max_model_len, source = model_context_length(model_dir), "config.json max_position_embeddings"
+    check_context_length(
+        model_name=model["name"], benchmark_name=benchmark["name"], max_model_len=max_model_len,
+        longest_prompt=max(prompt_tokens), max_tokens=max_tokens, source=source,
+    )
+
+    base_seed = int(sampling.get("seed", 0))
+    s_seed = shard_seed(model["name"], benchmark["name"], shard, base_seed)
+    requests = [PromptRequest(pid, text, problem_seed(s_seed, pid)) for pid, text in zip(ids, prompts)]
+    settings = SamplingSettings(
+        n=shard_size,
+        temperature=float(sampling.get("temperature", 0.6)),
+        top_p=float(sampling.get("top_p", 0.95)),
+        max_tokens=max_tokens,
+        stop=tuple(shard_stop_strings(model, benchmark)),
+    )
+
+    engine = get_backend(backend["name"], model_dir, **options)
+    try:
+        outputs = engine.generate(requests, settings)
+        backend_name = engine.name
+    finally:
+        engine.close()
+    if len(outputs) != len(requests) or any(len(c) != shard_size for c in outputs):
+        raise RuntimeError(f"backend {backend['name']} returned {[len(c) for c in outputs]} completions, expected {shard_size} each")
+
+    template_label = shard_template_label(model, benchmark)
+    rows = []
+    for request, n_prompt, completions in zip(requests, prompt_tokens, outputs):
+        for j, completion in enumerate(completions):
+            rows.append(
+                {
+                    "problem_id": request.problem_id,
+                    "sample_index": shard * shard_size + j,
+                    "seed": request.seed,
+                    "text": completion.text,
+                    "finish_reason": completion.finish_reason,
+                    "num_tokens": completion.num_tokens,
+                    "prompt_tokens": n_prompt,
+                    "backend": backend_name,
+                    "model": model["name"],
+                    "model_revision": model.get("revision"),
+                    "template": template_label,
+                }
+            )
+    write_samples(out_path, rows)
+
+
+def truncation_report(sample_paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
+    """Truncation rate (finish_reason == "length") and token statistics per model and benchmark.
+
+    The benchmark is the sample file's parent directory name
+    (``results/samples/{model}/{bench}/shard-{i}.parquet``); the model is the rows' ``model``.
+    Returns ``{"groups": {"model/bench": {...}}, "total": {...}}`` with ``samples``, ``length``
+    (count), ``truncation_rate``, ``mean_tokens``, ``max_tokens`` (longest completion seen) and
+    ``shards``.
+    """
+    acc: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0})
+    for path in sample_paths:
+        bench = Path(path).parent.name
+        rows = read_samples(path)
+        seen_models = set()
+        for row in rows:
+            key = (str(row["model"]), bench)
+            group = acc[key]
+            if key not in seen_models:
+                group["shards"] += 1
+                seen_models.add(key)
+            group["samples"] += 1
+            group["length"] += row["finish_reason"] == "length"
+            group["tokens"] += int(row["num_tokens"] or 0)
+            group["max_tokens"] = max(group["max_tokens"], int(row["num_tokens"] or 0))
+
+    def summary(g: dict[str, Any]) -> dict[str, Any]:
+        n = g["samples"]
+        return {
+            "samples": n,
+            "length": g["length"],
+            "truncation_rate": g["length"] / n if n else 0.0,
+            "mean_tokens": g["tokens"] / n if n else 0.0,
+            "max_tokens": g["max_tokens"],
+            "shards": g["shards"],
+        }
+
+    groups = {f"{m}/{b}": {"model": m, "benchmark": b, **summary(g)} for (m, b), g in sorted(acc.items())}
+    total = {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0}
+    for g in acc.values():
+        for k in ("samples", "length", "tokens", "shards"):
+            total[k] += g[k]
+        total["max_tokens"] = max(total["max_tokens"], g["max_tokens"])
+    return {"groups": groups, "total": summary(total)}

@@ -1,0 +1,28 @@
+"""Glue between Snakemake's ``snakemake`` object and the library, shared by every rule script.
+
+``run_rule`` sends the library's logging to the rule's log file and turns a ``PasskError`` into a
+one-line message on stderr and in the log (and a failed job), instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from passk.errors import PasskError
+
+
+def run_rule(snakemake: Any, body: Callable[[Any], None]) -> None:
+    """Run ``body(snakemake)`` with logging to ``snakemake.log[0]`` and clean user-error reporting."""
+    log_path = snakemake.log[0] if len(snakemake.log) else None
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", handlers=handlers, force=True)
+    try:
+        body(snakemake)
+    except PasskError as exc:
+        logging.getLogger("passk").error("%s", exc)
+        sys.exit(1)

@@ -1,0 +1,17 @@
+rule pass_at_k:
+    """Per-problem n and c and the unbiased pass@k for every k = 1..n of one run."""
+    input:
+        verdicts=verdict_shards,
+        problems="results/problems/{bench}.jsonl",
+    output:
+        curve="results/passk/{model}/{bench}/{setting}/curve.csv",
+        problems="results/passk/{model}/{bench}/{setting}/problems.csv",
+    params:
+        n=lambda wc: run_shards(wc).n,
+        code=pc.code_version("aggregate"),
+    log:
+        "logs/pass_at_k/{model}/{bench}/{setting}.log",
+    conda:
+        "../../envs/eval.yaml"
+    script:
+        "../scripts/aggregate.py"

@@ -1,0 +1,191 @@
+# Helpers shared by the rules: config validation, the run grid, and input/param functions.
+# (The only .smk file with Python definitions.)
+
+import os
+
+import passk.config as pc
+from passk.errors import PasskError
+from snakemake.utils import validate
+
+try:
+    for _path in workflow.configfiles:
+        pc.load_yaml_strict(_path)  # duplicate keys, which YAML would silently merge
+    pc.validate_schema(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+    validate(config, "../../config/schema.yaml")  # fills the schema's defaults
+    pc.check_config(config)
+    RUNS = pc.all_runs(config)
+    DATA_DIR = pc.resolve_data_dir(config)
+except PasskError as _exc:
+    raise WorkflowError(str(_exc)) from None
+
+RUN_INDEX = {(r.model, r.benchmark, r.setting): r for r in RUNS}
+BENCHMARKS_USED = sorted({r.benchmark for r in RUNS})
+
+
+def _alternation(names):
+    """A regex matching exactly the given names (or nothing)."""
+    import re
+
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] != "coverage_table"]
+FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
+
+
+wildcard_constraints:
+    model="[^/]+",
+    bench="[^/]+",
+    setting="[^/]+",
+    shard=r"\d+",
+    weights="[^/]+",
+
+
+def weights_id(model):
+    """The folder a model's weights live in (shared by models with the same weights)."""
+    return pc.weights_id(config, model)
+
+
+WEIGHTS = {}
+for _model in config["models"]:
+    WEIGHTS.setdefault(weights_id(_model), _model)
+
+
+def model_manifest(wildcards):
+    """The manifest marking a model's weights as present (the sampling rule's model input)."""
+    return f"resources/models/{weights_id(wildcards.model)}/manifest.json"
+
+
+def weights_spec(wildcards):
+    """What the model rule needs to fetch or build the weights (a narrow config slice)."""
+    spec = dict(config["models"][WEIGHTS[wildcards.weights]])
+    keep = ("hf_id", "revision", "path", "tiny")
+    return {k: spec[k] for k in keep if k in spec}
+
+
+def weights_training_problems(wildcards):
+    """Problem files a tiny model is trained on (none for real models)."""
+    tiny = config["models"][WEIGHTS[wildcards.weights]].get("tiny") or {}
+    return [f"results/problems/{b}.jsonl" for b in tiny.get("train_on", [])]
+
+
+def bench_slice(bench):
+    """The benchmark's config minus n (so raising n never reruns existing shards)."""
+    spec = {k: v for k, v in config["benchmarks"][bench].items() if k not in ("n", "n_per_model")}
+    return {"name": bench, **spec}
+
+
+def prepare_slice(wildcards):
+    """What decides a problem file: the benchmark's source keys and the data directory."""
+    spec = bench_slice(wildcards.bench)
+    return {k: v for k, v in spec.items() if k not in ("shard_size", "label", "prompt", "max_tokens")}
+
+
+def model_slice(model):
+    """What of a model's config decides its samples."""
+    spec = config["models"][model]
+    keep = ("hf_id", "revision", "path", "template", "chat", "role")
+    return {"name": model, **{k: spec[k] for k in keep if k in spec}}
+
+
+def sampling_slice(wildcards):
+    """Decoding settings of a (benchmark, setting)."""
+    settings = pc.sampling_slice(config, wildcards.setting)
+    bench_max = config["benchmarks"][wildcards.bench].get("max_tokens")
+    if bench_max is not None and wildcards.setting == "default":
+        settings["max_tokens"] = bench_max
+    return settings
+
+
+def run_shards(wildcards):
+    """The run (model, bench, setting) that a job belongs to."""
+    key = (wildcards.model, wildcards.bench, wildcards.setting)
+    if key not in RUN_INDEX:
+        raise WorkflowError(f"no figure in the config samples {key}; add it to a figure's models and benchmarks")
+    return RUN_INDEX[key]
+
+
+def verdict_shards(wildcards):
+    """Every verdict shard of a run."""
+    run = run_shards(wildcards)
+    return [
+        f"results/verdicts/{run.model}/{run.benchmark}/{run.setting}/shard-{s}.parquet"
+        for s in run.shards
+    ]
+
+
+def sample_shards(wildcards):
+    """Every sample shard of a run."""
+    run = run_shards(wildcards)
+    return [
+        f"results/samples/{run.model}/{run.benchmark}/{run.setting}/shard-{s}.parquet"
+        for s in run.shards
+    ]
+
+
+def verify_inputs(wildcards):
+    """A shard's samples, the problems, and for EvalPlus the cached expected outputs."""
+    inputs = {
+        "samples": f"results/samples/{wildcards.model}/{wildcards.bench}/{wildcards.setting}/shard-{wildcards.shard}.parquet",
+        "problems": f"results/problems/{wildcards.bench}.jsonl",
+    }
+    if config["benchmarks"][wildcards.bench]["family"] == "evalplus":
+        inputs["groundtruth"] = f"results/groundtruth/{wildcards.bench}.json.gz"
+    return inputs
+
+
+def figure_run_files(wildcards, name):
+    """One aggregated file (curve.csv or problems.csv) per run of a figure."""
+    return [
+        f"results/passk/{r.model}/{r.benchmark}/{r.setting}/{name}"
+        for r in pc.figure_runs(config, wildcards.figure)
+    ]
+
+
+def figure_spec(wildcards):
+    """A figure's config with display labels resolved (what the plot depends on)."""
+    fig = config["figures"][wildcards.figure]
+    curves = []
+    for group in fig["models"]:
+        row = []
+        for entry in group:
+            entry = {"model": entry} if isinstance(entry, str) else dict(entry)
+            model = config["models"][entry["model"]]
+            entry.setdefault("setting", "default")
+            entry.setdefault("label", model.get("label", entry["model"]))
+            entry["role"] = model["role"]
+            row.append(entry)
+        curves.append(row)
+    benches = [
+        {"name": b, "label": config["benchmarks"][b].get("label", b)} for b in fig["benchmarks"]
+    ]
+    return {"name": wildcards.figure, "kind": fig["kind"], "title": fig.get("title", wildcards.figure),
+            "groups": curves, "benchmarks": benches, "index_range": fig.get("index_range")}
+
+
+def plot_settings(wildcards):
+    """Global plot settings overlaid with the figure's own."""
+    settings = dict(config.get("plot") or {})
+    settings.update(config["figures"][wildcards.figure].get("plot") or {})
+    return settings
+
+
+def figure_outputs(figure):
+    """The files a figure target builds."""
+    if config["figures"][figure]["kind"] == "coverage_table":
+        return [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
+    return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv"]
+
+
+def all_figure_outputs():
+    """The files of every figure in the config."""
+    return [path for figure in config["figures"] for path in figure_outputs(figure)]
+
+
+def all_sample_shards():
+    """Every sample shard of every run (for the sampling report)."""
+    return [
+        f"results/samples/{r.model}/{r.benchmark}/{r.setting}/shard-{s}.parquet"
+        for r in RUNS
+        for s in r.shards
+    ]

@@ -1,0 +1,33 @@
+rule prepare_benchmark:
+    """Convert one benchmark to canonical problem records (official source or the local data dir)."""
+    output:
+        "results/problems/{bench}.jsonl",
+    params:
+        bench=prepare_slice,
+        data_dir=DATA_DIR,
+        code=pc.code_version("prepare"),
+    log:
+        "logs/prepare_benchmark/{bench}.log",
+    conda:
+        "../../envs/eval.yaml"
+    script:
+        "../scripts/prepare_benchmark.py"
+
+
+rule code_groundtruth:
+    """Expected outputs and reference runtimes of an EvalPlus benchmark, from its canonical solutions,
+    computed once in the sandbox on this machine."""
+    input:
+        problems="results/problems/{bench}.jsonl",
+    output:
+        "results/groundtruth/{bench}.json.gz",
+    params:
+        sandbox=config.get("sandbox", {}),
+        code=pc.code_version("groundtruth"),
+    threads: workflow.cores
+    log:
+        "logs/code_groundtruth/{bench}.log",
+    conda:
+        "../../envs/eval.yaml"
+    script:
+        "../scripts/code_groundtruth.py"

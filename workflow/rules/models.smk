@@ -1,0 +1,16 @@
+rule get_model:
+    """Fetch a model's weights at its pinned revision (or register a local directory, or build a tiny
+    random model for the smoke run) and write a manifest with every file's sha256."""
+    input:
+        problems=weights_training_problems,
+    output:
+        "resources/models/{weights}/manifest.json",
+    params:
+        spec=weights_spec,
+        code=pc.code_version("model"),
+    log:
+        "logs/get_model/{weights}.log",
+    conda:
+        "../../envs/sampling.yaml"
+    script:
+        "../scripts/get_model.py"

@@ -1,0 +1,9 @@
+"""Fetch, register or build a model's weights and write its manifest (rule get_model)."""
+
+from passk.models import obtain_model
+from passk.workflow_support import run_rule
+
+run_rule(
+    snakemake,  # noqa: F821 - injected by Snakemake
+    lambda sm: obtain_model(sm.params.spec, out_manifest=sm.output[0], training_problems=list(sm.input.problems)),
+)

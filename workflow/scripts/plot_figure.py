@@ -1,0 +1,9 @@
+"""Draw one figure from its runs' aggregated tables (rule plot_figure)."""
+
+from passk.figures import draw_figure
+from passk.workflow_support import run_rule
+
+run_rule(
+    snakemake,  # noqa: F821 - injected by Snakemake
+    lambda sm: draw_figure(dict(sm.params.figure), dict(sm.params.plot), out_png=sm.output.png, out_pdf=sm.output.pdf, out_csv=sm.output.csv),
+)
