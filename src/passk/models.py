@@ -18,18 +18,12 @@ from passk.io import read_jsonl, write_json
 log = logging.getLogger(__name__)
 
 
-def _training_texts(problem_files: list[str]) -> tuple[list[str], list[str]]:
-    """Corpus (questions and answers) and training texts ('question \\boxed{answer}') for a tiny model."""
-    corpus, train = [], []
-    for path in problem_files:
-        for problem in read_jsonl(path):
-            question = str(problem.get("question", ""))
-            answer = problem.get("answer")
-            corpus.append(question)
-            if answer is not None:
-                corpus.append(str(answer))
-                train.append(f"{question}\nThe answer is \\boxed{{{answer}}}.")
-    return corpus, train
+def _training_pairs(problem_files: list[str], template: str) -> list[tuple[str, str]]:
+    """(prompt, completion) pairs a tiny model is trained on: its own prompt and the boxed gold answer."""
+    from passk.tinymodel import problem_train_texts
+
+    problems = [problem for path in problem_files for problem in read_jsonl(path)]
+    return problem_train_texts(problems, template=template)
 
 
 def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: list[str] | None = None) -> dict[str, Any]:
@@ -48,12 +42,11 @@ def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: 
         from passk.tinymodel import build_tiny_model
 
         tiny = spec.get("tiny") or {}
-        corpus, train = _training_texts(training_problems or [])
+        train = _training_pairs(training_problems or [], spec.get("template") or "qwen-boxed")
         model_dir = root / "snapshot"
         build_tiny_model(
             str(model_dir),
             seed=int(tiny.get("seed", 0)),
-            corpus_texts=corpus or None,
             train_texts=train or None,
             train_steps=int(tiny.get("train_steps", 0)),
         )

@@ -18,6 +18,8 @@ try:
 except PasskError as _exc:
     raise WorkflowError(str(_exc)) from None
 
+# vLLM lives in its own environment: its pins conflict with the SLURM plugin's (notes/snakemake_anchors.md §5).
+SAMPLING_ENV = "../../envs/vllm.yaml" if config["sampling"]["backend"] == "vllm" else "../../envs/sampling.yaml"
 RUN_INDEX = {(r.model, r.benchmark, r.setting): r for r in RUNS}
 BENCHMARKS_USED = sorted({r.benchmark for r in RUNS})
 
@@ -59,7 +61,7 @@ def model_manifest(wildcards):
 def weights_spec(wildcards):
     """What the model rule needs to fetch or build the weights (a narrow config slice)."""
     spec = dict(config["models"][WEIGHTS[wildcards.weights]])
-    keep = ("hf_id", "revision", "path", "tiny")
+    keep = ("hf_id", "revision", "path", "tiny") + (("template",) if spec.get("tiny") else ())
     return {k: spec[k] for k in keep if k in spec}
 
 

@@ -20,7 +20,7 @@ rule sample:
     benchmark:
         "benchmarks/runs/sample/{model}/{bench}/{setting}/shard-{shard}.tsv"
     conda:
-        "../../envs/sampling.yaml"
+        SAMPLING_ENV
     script:
         "../scripts/sample.py"
 

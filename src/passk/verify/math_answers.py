@@ -167,6 +167,7 @@ def normalize_answer(answer: str, benchmark: str = "") -> str:
     s = s.replace("\\left", "").replace("\\right", "")
     s = s.replace("\\displaystyle", "")
     s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
+    s = s.replace("\\[", "").replace("\\]", "")  # display-math delimiters (Omni-MATH golds)
     s = _CIRC.sub("", s)
     if benchmark not in SKIP_UNIT_BENCHMARKS:
         stripped = _TRAILING_TEXT.sub("", s).strip()
@@ -258,7 +259,10 @@ def gold_from_record(dataset: str, record: dict[str, Any], where: str) -> str:
             raise DataError(f"{where}: empty final_answer")
         return gold
     if dataset in ("aime24", "aime25", "amc23", "omni_math_rule"):
-        return format_gold_value(_require(record, "answer", where), where)
+        gold = format_gold_value(_require(record, "answer", where), where)
+        if "\\boxed" in gold:  # a few Omni-MATH golds are "\\[\\boxed{…}\\]"
+            gold = (last_boxed(gold) or gold).strip()
+        return gold
     raise DataError(f"{where}: no gold rule for dataset {dataset!r}")
 
 
