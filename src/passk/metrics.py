@@ -232,7 +232,7 @@ def _resample_weights(n_problems: int, n_boot: int, seed: int) -> np.ndarray:
     """``(n_boot, n_problems)`` multiplicities of each problem in each bootstrap resample.
 
     Drawn from ``numpy.random.default_rng(seed)`` so the same seed gives the same intervals on
-    every run and machine; weights (rather than gathered rows) let every k share one matmul.
+    every run and machine; one weight matrix serves every k, so the band is coherent across k.
     """
     if n_boot < 1:
         raise ValueError(f"n_boot must be >= 1, got {n_boot}")
@@ -241,6 +241,18 @@ def _resample_weights(n_problems: int, n_boot: int, seed: int) -> np.ndarray:
     offsets = (np.arange(n_boot, dtype=np.int64) * n_problems)[:, None]
     counts = np.bincount((idx + offsets).ravel(), minlength=n_boot * n_problems)
     return counts.reshape(n_boot, n_problems).astype(np.float64)
+
+
+def _weighted_means(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``weights @ values / P`` without BLAS.
+
+    A BLAS matmul may sum in a thread- or CPU-dependent order, which can change the last bits
+    and hence the 10th decimal of a written interval; numpy's own reductions are reproducible.
+    """
+    out = np.empty((weights.shape[0], values.shape[1]), dtype=np.float64)
+    for j in range(values.shape[1]):
+        out[:, j] = (weights * values[None, :, j]).sum(axis=1)
+    return out / values.shape[0]
 
 
 def _check_level(level: float) -> None:
@@ -273,7 +285,7 @@ def bootstrap_ci_curve(
     _check_level(level)
     values = per_problem_pass_at_k(ns, cs, ks)  # (P, K)
     weights = _resample_weights(values.shape[0], int(n_boot), int(seed))
-    stats = weights @ values / values.shape[0]  # (n_boot, K)
+    stats = _weighted_means(weights, values)  # (n_boot, K)
     return _percentile_interval(stats, level)
 
 
@@ -319,7 +331,7 @@ def paired_bootstrap_diff_ci(
         raise ValueError(f"paired comparison needs the same problems: {va.shape[0]} vs {vb.shape[0]} problems")
     d = va - vb
     weights = _resample_weights(d.shape[0], int(n_boot), int(seed))
-    stats = weights @ d / d.shape[0]
+    stats = _weighted_means(weights, d[:, None])[:, 0]
     low, high = _percentile_interval(stats, level)
     return float(d.mean()), float(low), float(high)
 

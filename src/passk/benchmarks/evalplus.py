@@ -140,7 +140,8 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
     """
     from passk.verify.code import make_sandbox, run_harness, sandbox_settings
 
-    settings = sandbox_settings(sandbox_cfg)
+    # Expected outputs come back on stdout, and some are large (HumanEval/14's prefixes: >1 MiB).
+    settings = {**sandbox_settings(sandbox_cfg), "max_output_bytes": 1 << 30}
     sandbox = make_sandbox(settings)
     problems = [rec for _, rec in iter_jsonl(problems_path)]
     t0 = time.time()
@@ -164,7 +165,7 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
             res, lines = run_harness(sandbox, settings, program_of_canonical(problem), payload, wall=600.0)
             rec = next((ln for ln in lines if ln.get("record") == nonce), None)
             if rec is None or len(rec["outputs"]) != len(inputs):
-                why = res.error or res.stderr.decode("utf-8", "replace")[-800:] or f"lines={lines[:2]}"
+                why = res.error or res.stderr.decode("utf-8", "replace")[-800:] or f"report={str(lines[:2])[:500]} exit={res.exit_code} signal={res.signal} timed_out={res.timed_out}"
                 raise DataError(f"{problems_path}: canonical solution of {problem['id']} failed on its {which} inputs: {why}")
             entry[which] = rec["outputs"]
             entry[f"{which}_time"] = rec["times"]

@@ -104,8 +104,10 @@ def download(url: str, dest: Path, expected_sha256: str | None, timeout: float =
             with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as fh:  # noqa: S310 (pinned https URL)
                 while block := resp.read(1 << 20):
                     fh.write(block)
-            if expected_sha256 is not None:
-                check_sha256(tmp, expected_sha256)
+            actual = sha256_file(tmp)
+            if expected_sha256 is not None and actual != expected_sha256:
+                raise DataError(f"{url}: downloaded file ({dest.name}) has sha256 {actual}, which differs from the "
+                                f"pinned {expected_sha256}; not using it")
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         raise DataError(f"{url}: download failed ({exc}); pass data_dir or benchmarks.*.file to use a local copy") from None
     return dest

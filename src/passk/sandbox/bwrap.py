@@ -99,7 +99,10 @@ class BwrapSandbox(Sandbox):
                 continue
 
     def __del__(self) -> None:
-        _close_fds(getattr(self, "_bind_fds", {}))
+        try:
+            _close_fds(getattr(self, "_bind_fds", {}))
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -180,7 +183,7 @@ class BwrapSandbox(Sandbox):
             for name, data in files.items():
                 if "/" in name or name in ("", ".", ".."):
                     return _error(f"file name {name!r} must be a plain name inside the scratch directory")
-                fd = os.memfd_create("passk-file", 0)
+                fd = os.memfd_create("passk-file", os.MFD_CLOEXEC)
                 fds.append(fd)
                 os.write(fd, data) if len(data) < (1 << 30) else None
                 os.lseek(fd, 0, os.SEEK_SET)
@@ -191,7 +194,6 @@ class BwrapSandbox(Sandbox):
             command = list(argv)
             if collect:
                 side_r, side_w = os.pipe()
-                fds.append(side_w)
                 command = [self.python, "-I", "-S", f"{SCRATCH}/.passk_collect.py", str(side_w), *collect, "--", *argv]
             args += ["--", *command]
             prl = [
@@ -213,9 +215,9 @@ class BwrapSandbox(Sandbox):
                     stdin=stdin,
                     wall_seconds=limits.wall_seconds,
                     max_output_bytes=limits.max_output_bytes,
-                    pass_fds=[*fds, *self._bind_fds.values()],
+                    pass_fds=[*fds, *self._bind_fds.values(), *([side_w] if side_w is not None else [])],
                     side_channel=side_r,
-                    close_after_spawn=fds,
+                    close_after_spawn=[side_w] if side_w is not None else [],
                 )
             finally:
                 memory_hit = False

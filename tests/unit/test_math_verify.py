@@ -1,0 +1,107 @@
+"""Math-Verify equivalence through killable workers: tricky answers, shards, dedup, timeouts."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from passk.errors import ConfigError, DataError
+from passk.records import VERDICT_SCHEMA
+from passk.verify.math import MathCheckPool, check_answer, verify_pairs, verify_shard
+
+POWER_TOWER = "\\boxed{5^{5^{5^{5^5}}}}"
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion", "correct"),
+    [
+        ("27.0", "They meet after \\boxed{27} miles.", True),  # AMC float gold
+        ("27", "\\boxed{27.0}", True),
+        ("025", "The answer is 25.", True),  # AIME zero padding
+        ("25", "\\boxed{025}", True),
+        ("(1,2)", "\\boxed{(1,2)}", True),
+        ("(1,2)", "\\boxed{[1,2]}", False),  # open vs closed interval
+        ("(1,2]", "\\boxed{[1,2)}", False),
+        ("[1,2]", "\\boxed{\\left[1, 2\\right]}", True),
+        ("\\frac{1}{2}", "\\boxed{\\dfrac{1}{2}}", True),  # frac vs dfrac vs a/b vs decimal
+        ("\\frac{1}{2}", "\\boxed{1/2}", True),
+        ("\\dfrac12", "\\boxed{0.5}", True),
+        ("\\frac{1}{2}", "\\boxed{\\frac{1}{3}}", False),
+        ("10", "\\boxed{10 \\text{ cm}}", True),  # units
+        ("10", "The length is \\boxed{10 cm}.", True),
+        ("\\pm 2", "\\boxed{\\pm 2}", True),  # plus-minus is both roots, not one
+        ("\\pm 2", "\\boxed{2}", False),
+        ("\\pm 2", "\\boxed{-2, 2}", True),
+        ("50", "\\boxed{50\\%}", True),  # percent
+        ("0.5", "\\boxed{50\\%}", True),
+        ("50", "\\boxed{0.5}", False),
+        ("3", "first \\boxed{5}, then corrected: \\boxed{3}", True),  # several boxes, last wins
+        ("5", "first \\boxed{3}, then \\boxed{5}", True),
+        ("3", "first \\boxed{3}, then \\boxed{5}", False),
+        ("5", "so the result is $\\boxed 5$.", True),  # \boxed x
+        ("x=5", "\\boxed{5}", True),
+        ("\\frac{\\sqrt{3}}{2}", "\\boxed{\\sqrt3/2}", True),
+        ("3", "\\boxed{3.0003}", False),
+        ("\\left( 3, \\frac{\\pi}{2} \\right)", "\\boxed{(3,\\frac{\\pi}{2})}", True),
+        ("7", "we get 7 or maybe 12", False),  # no answer phrase: the last number (12) counts
+    ],
+)
+def test_tricky_pairs(gold: str, completion: str, correct: bool) -> None:
+    verdict = check_answer(gold, completion, "math500")
+    assert verdict.correct is correct, verdict
+    assert verdict.status == ("correct" if correct else "wrong")
+
+
+def test_no_answer_status() -> None:
+    verdict = check_answer("5", "I give up.", "math500")
+    assert (verdict.correct, verdict.status, verdict.extracted) == (False, "no_answer", None)
+
+
+def test_abel_quirk_through_check_answer() -> None:
+    text = "3 + 4 = 7\nAnswer: 9"
+    assert check_answer("9", text, "aime24").correct
+    assert not check_answer("9", text, "aime24", template="abel").correct
+
+
+def test_power_tower_times_out_and_pool_recovers() -> None:
+    with MathCheckPool(workers=1, timeout=1.5) as pool:
+        start = time.monotonic()
+        res = pool.check([("5", "5^{5^{5^{5^5}}}"), ("\\frac{1}{2}", "0.5")])
+        elapsed = time.monotonic() - start
+        assert res[0].status == "timeout"
+        assert res[1].status == "correct"  # the replacement worker carried on
+        assert pool.restarts == 1
+        assert elapsed < 1.5 + 6  # kill + respawn, never a hang
+
+
+def test_shard_rows_order_dedup_and_timeout() -> None:
+    problems = {
+        "p/0": {"id": "p/0", "answer": "\\frac{1}{2}", "metadata": {"dataset": "math500"}},
+        "p/1": {"id": "p/1", "answer": "27", "metadata": {"dataset": "amc23"}},
+    }
+    texts = ["\\boxed{0.5}", "\\boxed{1/2}", "\\boxed{0.5}", "nothing", POWER_TOWER, "\\boxed{27.0}", "\\boxed{28}"]
+    pids = ["p/0"] * 5 + ["p/1"] * 2
+    samples = [{"problem_id": p, "sample_index": i, "text": t} for i, (p, t) in enumerate(zip(pids, texts))]
+    start = time.monotonic()
+    rows = verify_shard(problems, samples, {"family": "math"}, workers=2, timeout=2.0, unused_context=1)
+    assert time.monotonic() - start < 12
+    assert [r["sample_index"] for r in rows] == list(range(7))
+    assert all(set(r) == set(VERDICT_SCHEMA.names) for r in rows)
+    assert [r["status"] for r in rows] == ["correct", "correct", "correct", "no_answer", "timeout", "correct", "wrong"]
+    assert [r["correct"] for r in rows] == [True, True, True, False, False, True, False]
+    assert rows[3]["extracted"] is None and rows[6]["extracted"] == "28"
+
+
+def test_dedup_counts_unique_pairs() -> None:
+    items = [("2", "\\frac{4}{2}")] * 50 + [("2", "3")] * 50 + [("2", "2")] * 10 + [("2", None)]
+    verdicts, unique = verify_pairs(items, workers=2)
+    assert unique == 2  # exact matches and no-answers never reach Math-Verify
+    assert sum(v.correct for v in verdicts) == 60
+
+
+def test_unknown_problem_and_bad_args() -> None:
+    with pytest.raises(DataError, match="unknown problem id 'nope'"):
+        verify_shard({}, [{"problem_id": "nope", "sample_index": 0, "text": "1"}], {}, workers=1)
+    with pytest.raises(ConfigError):
+        MathCheckPool(workers=0)
