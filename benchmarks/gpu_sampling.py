@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     from passk.prompts import render_prompt, stop_strings
     from passk.sampling.base import PromptRequest, SamplingSettings
     from passk.sampling.seeds import problem_seed, shard_seed
+    from passk.sampling.stops import special_stop_token_ids
     from passk.sampling.vllm_backend import VLLMBackend, llm_kwargs
 
     model_dir = download_model(args.model, args.revision, str(Path(args.cache_dir) / args.model.replace("/", "__")))["model_dir"]
@@ -105,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     # Our backend on the SAME engine: only the code around LLM.generate differs.
     ours = VLLMBackend(model_dir, llm_factory=lambda **_: llm, sampling_params_factory=vllm.SamplingParams)
 
+    # math_eval.py also passes the end-of-turn ids as stop_token_ids; give the bare call the same work.
+    stop_ids = special_stop_token_ids(llm.get_tokenizer(), stops) or None
+
     def bare() -> tuple[int, list[list[str]]]:
         params = [
-            vllm.SamplingParams(n=args.n, seed=r.seed, temperature=0.6, top_p=0.95, max_tokens=args.max_tokens, stop=list(stops))
+            vllm.SamplingParams(n=args.n, seed=r.seed, temperature=0.6, top_p=0.95, max_tokens=args.max_tokens,
+                                stop=list(stops), stop_token_ids=stop_ids)
             for r in requests
         ]
         outs = llm.generate(prompts, params, use_tqdm=False)
@@ -135,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"passk backend    {t_ours:8.2f} s  {tokens['passk'] / t_ours:10.1f} tokens/s  ({tokens['passk']} tokens)")
     print(f"overhead         {overhead * 100:+.2f} %  (target <= {args.target * 100:.0f} %): {'OK' if overhead <= args.target else 'ABOVE TARGET'}")
     same = sum(a == b for a, b in zip(texts["bare"], texts["passk"]))
-    print(f"identical texts  {same}/{len(requests)} problems (differences: stop-token ids we add, or GPU batch numerics)")
+    print(f"identical texts  {same}/{len(requests)} problems (differences would come from GPU batch numerics)")
     ours.close()
     return 0
 

@@ -37,7 +37,7 @@ def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: 
         path = Path(spec["path"]).expanduser()
         if not (path / "config.json").exists():
             raise DataError(f"{path}: not a model directory (no config.json); check the model's `path` in the config")
-        manifest = download.local_manifest(str(path.resolve()))
+        manifest = download.build_manifest(path.resolve(), hf_id=None, revision="local", resolved_commit=None)
     else:
         from passk.tinymodel import build_tiny_model
 
@@ -50,17 +50,23 @@ def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: 
             train_texts=train or None,
             train_steps=int(tiny.get("train_steps", 0)),
         )
-        manifest = download.local_manifest(str(model_dir))
+        manifest = download.build_manifest(model_dir, hf_id=None, revision="tiny", resolved_commit=None)
         manifest["tiny"] = tiny
     write_json(out_manifest, manifest)
     log.info("model ready in %s (%d files)", manifest.get("model_dir"), len(manifest.get("files", {})))
     return manifest
 
 
-def model_dir_from_manifest(manifest_path: str) -> str:
-    """The weights directory a manifest points to."""
+def model_dir_from_manifest(manifest_path: str, *, check: bool = True) -> str:
+    """The weights directory a manifest points to; with ``check``, first make sure every listed file
+    is still there at its recorded total size (milliseconds; a full re-hash is ``passk.checks``)."""
     try:
         manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
-        return str(manifest["model_dir"])
+        model_dir = str(manifest["model_dir"])
     except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise DataError(f"{manifest_path}: unreadable model manifest ({exc}); delete it to fetch the model again") from None
+    if check:
+        from passk.checks import quick_model_check
+
+        quick_model_check(manifest_path)
+    return model_dir

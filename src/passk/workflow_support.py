@@ -22,6 +22,14 @@ def run_rule(snakemake: Any, body: Callable[[Any], None]) -> None:
         handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", handlers=handlers, force=True)
     try:
+        # Every job's log starts with its environment (package versions, git commit): the
+        # provenance of outputs that carry none themselves, e.g. a sample shard made on a GPU node.
+        from passk.provenance import environment_line, workflow_dir_of
+
+        logging.getLogger("passk.provenance").info("%s", environment_line(workflow_dir_of(snakemake)))
+    except Exception as exc:  # noqa: BLE001 - provenance must never fail a job
+        logging.getLogger("passk.provenance").warning("provenance not recorded: %s", exc)
+    try:
         body(snakemake)
     except PasskError as exc:
         logging.getLogger("passk").error("%s", exc)

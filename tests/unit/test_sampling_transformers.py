@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,17 @@ from passk.tinymodel import build_tiny_model, problem_train_texts, toy_arithmeti
 
 PROBLEMS = toy_arithmetic_problems(8)
 STOPS = tuple(stop_strings("qwen-boxed"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread() -> Any:
+    """Tiny models run fastest single-threaded, and 2-core CI machines are shared; restore after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

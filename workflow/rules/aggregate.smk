@@ -3,12 +3,16 @@ rule pass_at_k:
     input:
         verdicts=verdict_shards,
         problems="results/problems/{bench}.jsonl",
+        samples=sample_shards,  # read for provenance only (revision, template, seeds)
+        model=model_manifest,
     output:
         curve="results/passk/{model}/{bench}/{setting}/curve.csv",
         problems="results/passk/{model}/{bench}/{setting}/problems.csv",
+        provenance="results/passk/{model}/{bench}/{setting}/provenance.json",
     params:
         n=lambda wc: run_shards(wc).n,
         code=pc.code_version("aggregate"),
+        provenance=run_provenance_slice,
     log:
         "logs/pass_at_k/{model}/{bench}/{setting}.log",
     conda:

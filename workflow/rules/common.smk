@@ -136,6 +136,21 @@ def verify_inputs(wildcards):
     return inputs
 
 
+def run_provenance_slice(wildcards):
+    """What the provenance record of a run states about its config (all of it already decides the
+    samples or verdicts, so recording it reruns nothing that would not rerun anyway)."""
+    return {
+        "model": model_slice(wildcards.model),
+        "benchmark": bench_slice(wildcards.bench),
+        "sampling": sampling_slice(wildcards),
+        "backend": pc.backend_slice(config, wildcards.model),
+        "shard_size": pc.shard_size(config, wildcards.bench),
+        "verify": config.get("verify", {}),
+        "sandbox": config.get("sandbox", {}),
+        "code_versions": {stage: pc.code_version(stage) for stage in ("model", "prepare", "sample", "verify", "aggregate")},
+    }
+
+
 def figure_run_files(wildcards, name):
     """One aggregated file (curve.csv or problems.csv) per run of a figure."""
     return [

@@ -1,7 +1,9 @@
 rule prepare_benchmark:
-    """Convert one benchmark to canonical problem records (official source or the local data dir)."""
+    """Convert one benchmark to canonical problem records (official source or the local data dir),
+    and record the source files' sha256 (a source that changed since its first use is refused)."""
     output:
         "results/problems/{bench}.jsonl",
+        manifest="results/problems/{bench}.manifest.json",
     params:
         bench=prepare_slice,
         data_dir=DATA_DIR,

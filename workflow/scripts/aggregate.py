@@ -1,11 +1,23 @@
 """Aggregate a run's verdicts into per-problem counts and the pass@k curve (rule pass_at_k)."""
 
 from passk.aggregate import aggregate
+from passk.provenance import workflow_dir_of, write_run_provenance
 from passk.workflow_support import run_rule
 
-run_rule(
-    snakemake,  # noqa: F821 - injected by Snakemake
-    lambda sm: aggregate(
-        list(sm.input.verdicts), sm.input.problems, sm.output.problems, sm.output.curve, n_expected=int(sm.params.n)
-    ),
-)
+
+def body(sm):
+    aggregate(list(sm.input.verdicts), sm.input.problems, sm.output.problems, sm.output.curve, n_expected=int(sm.params.n))
+    prov = dict(sm.params.provenance)
+    write_run_provenance(
+        sm.output.provenance,
+        run={"model": sm.wildcards.model, "benchmark": sm.wildcards.bench, "setting": sm.wildcards.setting, "n": int(sm.params.n)},
+        config_slices={k: v for k, v in prov.items() if k != "code_versions"},
+        code_versions=prov.get("code_versions"),
+        sample_paths=list(sm.input.samples),
+        input_paths=[sm.input.problems, *sm.input.verdicts],
+        model_manifest=sm.input.model,
+        workflow_dir=workflow_dir_of(sm),
+    )
+
+
+run_rule(snakemake, body)  # noqa: F821 - injected by Snakemake

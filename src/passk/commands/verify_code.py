@@ -57,9 +57,16 @@ class CodeBenchmark:
     verify: Callable[[list[dict[str, Any]], argparse.Namespace], list[dict[str, Any]]]
 
 
+def _lcb_verify(samples: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
+    from passk.verify.lcb import verify_code_cli_adapter  # LiveCodeBench's own module (issue #4)
+
+    return verify_code_cli_adapter(samples, args)
+
+
 BENCHMARKS: dict[str, CodeBenchmark] = {
     "humaneval_plus": CodeBenchmark(_evalplus_verify("humaneval_plus")),
     "mbpp_plus": CodeBenchmark(_evalplus_verify("mbpp_plus")),
+    "livecodebench": CodeBenchmark(_lcb_verify),
 }
 
 

@@ -16,7 +16,8 @@ interchangeable sample files:
 Seeding: ``torch.manual_seed(request.seed)`` immediately before each request's generation, inside
 a forked RNG state, so a problem's completions depend only on (prompt, seed, settings,
 batch_size) and not on the other problems of the shard or their order; the caller's global RNG
-is left untouched. ``batch_size`` bounds the sequences generated together; the ``n`` completions
+is left untouched. ``threads`` (optional) sets torch's intra-op threads for the process; give a
+job's thread allowance. ``batch_size`` bounds the sequences generated together; the ``n`` completions
 of a request are drawn from one RNG stream in chunks of ``batch_size``.
 """
 
@@ -36,7 +37,16 @@ class TransformersBackend(Backend):
 
     name = "transformers"
 
-    def __init__(self, model_dir: str, *, device: str = "cpu", dtype: str = "float32", batch_size: int = 16, **ignored: Any) -> None:
+    def __init__(
+        self,
+        model_dir: str,
+        *,
+        device: str = "cpu",
+        dtype: str = "float32",
+        batch_size: int = 16,
+        threads: int | None = None,
+        **ignored: Any,
+    ) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -44,6 +54,10 @@ class TransformersBackend(Backend):
             raise ConfigError(f"backend.dtype: unknown dtype {dtype!r}; known: {['auto', *sorted(_DTYPES)]}")
         if int(batch_size) < 1:
             raise ConfigError(f"backend.batch_size: must be >= 1, got {batch_size!r}")
+        if threads is not None:
+            # Process-wide: a sampling job owns its process, and torch's default (all cores) makes
+            # small models crawl when the job shares a node with others (oversubscribed threads).
+            torch.set_num_threads(int(threads))
         self.model_dir = str(model_dir)
         self.device = device
         self.batch_size = int(batch_size)

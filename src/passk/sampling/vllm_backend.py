@@ -15,8 +15,8 @@ plain functions that the unit tests check without vLLM:
   ``CompletionOutput.index``; ``finish_reason`` must be "stop" or "length"; ``num_tokens`` is
   ``len(token_ids)``).
 
-Written against vLLM 0.33.0 (the version pinned in ``envs/vllm.yaml``); the parameter and field
-names used here are all documented public API that has been stable since vLLM 0.6.
+Written against vLLM 0.30.0 (pinned in ``envs/vllm.yaml``); every parameter and field name used
+here is documented public API, checked to exist in the 0.30.0 and 0.33.0 sources.
 
 Reproducibility caveat (peers.md §16, vllm #13391): a per-request seed fixes the random stream,
 but batched GPU kernels can still change logits in the last bits with batch composition, so

@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from passk.errors import ConfigError
+from passk.errors import ConfigError, DataError
 from passk.prompts import prompt_prefill
 from passk.sandbox.base import RunResult, Sandbox, SandboxLimits
 
@@ -85,19 +85,6 @@ def extract_code(text: str | None, prefill: str = "```python") -> str:
 # ----------------------------------------------------------------------------- running
 
 
-def _sandbox_from_cfg(sandbox_cfg: dict[str, Any]) -> Sandbox:
-    """The configured backend (``ConfigError`` if it cannot run here: never a silent fallback)."""
-    from passk.sandbox import get_sandbox
-
-    options = dict(sandbox_cfg.get("options") or {})
-    return get_sandbox(str(sandbox_cfg.get("backend", "bwrap")), **options)
-
-
-def _python_in_sandbox(sandbox: Sandbox, sandbox_cfg: dict[str, Any]) -> str:
-    """The interpreter path to run inside the sandbox (the backend's own when it names one)."""
-    return str(sandbox_cfg.get("python") or getattr(sandbox, "python", None) or sys.executable)
-
-
 def problem_tests(problem: dict[str, Any]) -> tuple[list[str], list[str], str | None]:
     """``(inputs, outputs, fn_name)`` of a canonical problem record (fn_name None for stdin problems)."""
     tests = problem.get("tests") or {}
@@ -116,6 +103,7 @@ def run_program(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    max_processes: int = 32,
     python: str | None = None,
 ) -> dict[str, Any]:
     """Run one program against all tests of ``problem``; returns ``{status, correct, detail}``."""
@@ -131,7 +119,7 @@ def run_program(
     limits = SandboxLimits(
         wall_seconds=(float(timeout) + 1.0) * (len(inputs) + 1) + 5.0 + STARTUP_SECONDS,
         memory_mb=int(memory_mb),
-        max_processes=32,
+        max_processes=int(max_processes),
         max_output_bytes=1 << 20,
         # job file + one test input + the output file (4x the largest expected output) + slack
         scratch_mb=64 + (2 * len(job) + 6 * biggest) // (1 << 20),
@@ -184,6 +172,13 @@ def interpret(result: RunResult, *, nonce: str, n_tests: int) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- shards
 
+def _run_safely(box: Sandbox, key: tuple[str, str], problems: dict[str, dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
+    """``run_program`` that turns an unexpected exception into a ``sandbox_error`` row."""
+    try:
+        return run_program(box, key[1], problems[key[0]], **settings)
+    except Exception as exc:  # noqa: BLE001 - one broken run must not lose the shard
+        return {"status": "sandbox_error", "correct": False, "detail": f"{type(exc).__name__}: {exc}"}
+
 
 def verify_shard(
     problems: dict[str, dict[str, Any]],
@@ -198,41 +193,48 @@ def verify_shard(
 ) -> list[dict[str, Any]]:
     """One verdict row per sample, in sample order (``passk.records.VERDICT_SCHEMA``).
 
-    Reads ``bench_cfg``: ``timeout`` (seconds per test, default 6), ``memory_mb`` (default 4096),
-    ``prompt`` (which prefill the samples continue; default ``livecodebench``). ``sandbox_cfg``:
-    ``backend`` (default ``bwrap``), ``options`` (keyword options of that backend), ``python``
-    (interpreter path inside the sandbox; default the backend's). ``sandbox`` injects a ready
-    backend (tests, benchmarks). Identical programs of one problem run once.
+    Samples need ``problem_id``, ``sample_index`` and ``text`` (what the model wrote after the
+    prompt's prefill) or ``solution`` (a full program, used as is). Reads ``bench_cfg``:
+    ``timeout`` (seconds per test, default 6 as lcb_runner), ``memory_mb`` (default: the sandbox
+    section's), ``prompt`` (whose prefill the samples continue; default ``livecodebench``).
+    ``sandbox_cfg`` is the config's ``sandbox:`` section, read through
+    ``passk.verify.code.sandbox_settings``: ``backend``, ``python``, ``site_packages``,
+    ``docker_image`` (to build the backend), ``memory_mb`` and ``max_processes`` (limits); the
+    scratch and file-size limits are sized from the tests. ``sandbox`` injects a ready backend
+    (tests, benchmarks). Identical programs of one problem run once.
     """
+    from passk.verify.code import make_sandbox, sandbox_settings
+
+    settings = sandbox_settings(sandbox_cfg)  # the same sandbox section as HumanEval+/MBPP+ (unknown keys fail)
     timeout = float(bench_cfg.get("timeout", DEFAULT_TIMEOUT))
-    memory_mb = int(bench_cfg.get("memory_mb", sandbox_cfg.get("memory_mb", DEFAULT_MEMORY_MB)))
+    memory_mb = int(bench_cfg.get("memory_mb", settings["memory_mb"]))
+    max_processes = int(settings["max_processes"])
     prompt_kind = str(bench_cfg.get("prompt", "livecodebench"))
-    box = sandbox if sandbox is not None else _sandbox_from_cfg(sandbox_cfg)
-    python = _python_in_sandbox(box, sandbox_cfg)
+    box = sandbox if sandbox is not None else make_sandbox(settings)  # ConfigError if unavailable: no fallback
+    python = str(settings.get("python") or getattr(box, "python", None) or sys.executable)
 
     extracted: list[str] = []
     jobs: dict[tuple[str, str], None] = {}
     for sample in samples:
+        if sample["problem_id"] not in problems:
+            raise DataError(f"sample {sample.get('sample_index')}: unknown problem {sample['problem_id']!r}")
         problem = problems[sample["problem_id"]]
-        code = extract_code(sample.get("text"), prompt_prefill(problem, prompt_kind))
+        if isinstance(sample.get("solution"), str):
+            code = sample["solution"]
+        else:
+            code = extract_code(sample.get("text"), prompt_prefill(problem, prompt_kind))
         extracted.append(code)
         if code.strip():
             jobs.setdefault((sample["problem_id"], code), None)
 
     keys = list(jobs)
     outcomes: dict[tuple[str, str], dict[str, Any]] = {}
-    done = 0
-
-    def work(key: tuple[str, str]) -> dict[str, Any]:
-        try:
-            return run_program(box, key[1], problems[key[0]], timeout=timeout, memory_mb=memory_mb, python=python)
-        except Exception as exc:  # noqa: BLE001 - one broken run must not lose the shard
-            return {"status": "sandbox_error", "correct": False, "detail": f"{type(exc).__name__}: {exc}"}
-
-    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
-        for key, outcome in zip(keys, pool.map(work, keys)):
+    n_workers = max(1, min(int(workers), len(keys) or 1))
+    run_settings = {"timeout": timeout, "memory_mb": memory_mb, "max_processes": max_processes, "python": python}
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:  # sandbox runs are subprocesses: threads suffice
+        work = lambda key: _run_safely(box, key, problems, run_settings)  # noqa: E731
+        for done, (key, outcome) in enumerate(zip(keys, pool.map(work, keys)), start=1):
             outcomes[key] = outcome
-            done += 1
             if progress is not None:
                 progress(done, len(keys))
 
@@ -258,3 +260,45 @@ def verify_shard(
 def code_sha256(code: str) -> str:
     """Short identity of a program (used by reports that group identical programs)."""
     return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- passk verify-code
+
+
+def verify_code_cli_adapter(samples: list[dict[str, Any]], args: Any) -> list[dict[str, Any]]:
+    """``passk verify-code --benchmark livecodebench``: verdicts for bring-your-own samples.
+
+    ``samples`` are the command's rows (``problem_id`` = the file's ``task_id``, which must be a
+    LiveCodeBench ``question_id``; ``solution`` = a full program, or ``text`` = what the model
+    wrote after the Fig 24 "```python" prefill; an evalplus-style ``completion`` is treated as
+    ``text``). Problems come from ``args.data_file`` (a local code_generation_lite JSONL), else
+    ``args.data_dir`` (the staged offline files: public tests of Aug 2024–Jan 2025 only; other
+    problems verify as ``sandbox_error``), else the hub's release_v5. Uses ``args.backend``,
+    ``args.workers`` and ``args.work_dir``.
+    """
+    import tempfile
+
+    from passk.benchmarks.livecodebench import prepare
+    from passk.io import read_jsonl
+
+    cfg: dict[str, Any] = {"family": "livecodebench", "release": "release_v5", "order": "question_id"}
+    data_dir = getattr(args, "data_dir", None)
+    if getattr(args, "data_file", None):
+        cfg["file"] = args.data_file
+        data_dir = None
+    elif data_dir:
+        cfg["allow_missing_tests"] = True
+    work = Path(getattr(args, "work_dir", None) or tempfile.mkdtemp(prefix="passk-verify-lcb-"))
+    problems_path = work / "livecodebench.problems.jsonl"
+    prepare("livecodebench", cfg, data_dir, problems_path)
+    problems = {p["id"]: p for p in read_jsonl(problems_path)}
+    rows = []
+    for s in samples:
+        row = {"problem_id": s["problem_id"], "sample_index": s["sample_index"]}
+        if isinstance(s.get("solution"), str):
+            row["solution"] = s["solution"]
+        else:
+            row["text"] = s.get("text") if isinstance(s.get("text"), str) else s.get("completion", "")
+        rows.append(row)
+    bench = {"family": "livecodebench", "prompt": "livecodebench", "timeout": float(getattr(args, "timeout", None) or DEFAULT_TIMEOUT)}
+    return verify_shard(problems, rows, bench, workers=max(1, int(args.workers)), sandbox_cfg={"backend": args.backend})

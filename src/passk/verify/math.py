@@ -278,6 +278,21 @@ def _shared_pool(timeout: float) -> MathCheckPool:
     return _SHARED_POOL
 
 
+_REUSABLE: dict[tuple[int, float], MathCheckPool] = {}
+
+
+def _reusable_pool(workers: int, timeout: float) -> MathCheckPool:
+    """A pool kept across ``verify_shard`` calls of this process (closed at interpreter exit)."""
+    key = (int(workers), float(timeout))
+    if key not in _REUSABLE:
+        for old in _REUSABLE.values():  # one live pool at a time: never oversubscribe the cores
+            old.close()
+        _REUSABLE.clear()
+        _REUSABLE[key] = MathCheckPool(workers=key[0], timeout=key[1])
+        atexit.register(_REUSABLE[key].close)
+    return _REUSABLE[key]
+
+
 def _verdict_for(gold_norm: str, extracted: str | None, result: PairResult | None) -> MathVerdict:
     if extracted is None:
         return MathVerdict(False, "no_answer", None, "no answer found")
@@ -351,10 +366,11 @@ def verify_shard(problems: dict[str, dict[str, Any]], samples: list[dict[str, An
 
     ``problems`` maps problem id to its canonical record (``answer`` is the gold string);
     each sample needs ``problem_id``, ``sample_index`` and ``text`` (its ``template``, if present,
-    selects the per-template quirks). ``bench_cfg`` may set ``timeout`` (seconds per check) and
-    ``dataset``. A sample of an unknown problem raises DataError.
+    selects the per-template quirks). ``bench_cfg`` may set ``dataset`` and ``template``.
+    ``timeout`` is seconds per distinct check. The worker pool is kept for the next call with the
+    same ``workers``/``timeout`` (callers that verify a shard in chunks pay start-up once).
+    A sample of an unknown problem raises DataError.
     """
-    timeout = float(bench_cfg.get("timeout", timeout)) if isinstance(bench_cfg, dict) else float(timeout)
     golds: dict[str, str] = {}
     items: list[tuple[str, str | None]] = []
     for pos, sample in enumerate(samples):
@@ -372,7 +388,7 @@ def verify_shard(problems: dict[str, dict[str, Any]], samples: list[dict[str, An
         dataset = _dataset_of(problems[pid], bench_cfg)
         extracted, _ = extract_for_check(text, dataset, sample.get("template") or bench_cfg.get("template"))
         items.append((golds[pid], extracted))
-    verdicts, _ = verify_pairs(items, workers=workers, timeout=timeout)
+    verdicts, _ = verify_pairs(items, workers=workers, timeout=timeout, pool=_reusable_pool(workers, timeout))
     return [
         {
             "problem_id": s["problem_id"],

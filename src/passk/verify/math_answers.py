@@ -65,8 +65,8 @@ def last_boxed(text: str) -> str | None:
     """Content of the last ``boxed`` in ``text`` (None if there is none).
 
     The paper's parser splits on the bare word ``boxed``; we look for ``\\boxed`` first so that prose
-    such as "unboxed" after the real box cannot win, then for a bare ``boxed{``. Braces are matched; for ``\\boxed x`` without braces the answer runs up
-    to the next ``$``. An unclosed brace (a truncated completion) yields the text up to the end.
+    such as "unboxed" after the real box cannot win, then for a bare ``boxed{``. Braces are
+    matched; for ``\\boxed x`` without braces the answer runs up to the next ``$``. An unclosed brace (a truncated completion) yields the text up to the end.
     """
     pos = text.rfind("\\boxed")
     if pos >= 0:

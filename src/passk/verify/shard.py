@@ -6,22 +6,18 @@ import logging
 from collections import Counter
 from typing import Any
 
-from passk.errors import DataError
-from passk.io import read_jsonl
-from passk.records import read_samples, write_verdicts
-from passk.verify import verifier_module
+from passk import checks
+from passk.config import code_version
+from passk.io import sha256_file
+from passk.records import VERDICT_SCHEMA, read_samples, write_verdicts
+from passk.verify import cache, verifier_module
 
 log = logging.getLogger(__name__)
 
 
-def load_problems(path: str) -> dict[str, dict[str, Any]]:
-    """Problems of a benchmark by id; a duplicate id is an error naming the file."""
-    problems: dict[str, dict[str, Any]] = {}
-    for record in read_jsonl(path):
-        if record["id"] in problems:
-            raise DataError(f"{path}: duplicate problem id {record['id']!r}")
-        problems[record["id"]] = record
-    return problems
+def load_problems(path: str, family: str | None = None) -> dict[str, dict[str, Any]]:
+    """Problems of a benchmark by id; a malformed record or duplicate id is an error naming file:line."""
+    return checks.load_problems(path, family)
 
 
 def verify_shard_files(
@@ -34,25 +30,75 @@ def verify_shard_files(
     verify_cfg: dict[str, Any],
     sandbox_cfg: dict[str, Any],
     groundtruth_path: str | None = None,
+    progress_path: str | None = None,
 ) -> None:
-    """Verify every sample of a shard file and write the verdict shard (samples are never modified)."""
-    problems = load_problems(problems_path)
+    """Verify every sample of a shard file and write the verdict shard (samples are never modified).
+
+    Verdicts are checkpointed per chunk to ``progress_path`` (default: ``passk.verify.cache.
+    progress_path(out_path)``) and reused by a rerun after a crash; the file is removed at the end.
+    """
+    problems = load_problems(problems_path, bench.get("family"))
     samples = read_samples(samples_path)
-    unknown = sorted({s["problem_id"] for s in samples} - problems.keys())
-    if unknown:
-        raise DataError(f"{samples_path}: samples for problems not in {problems_path}: {unknown[:5]}")
+    checks.check_samples(samples, samples_path, problems, problems_path=problems_path)
     module = verifier_module(bench["family"])
-    verdicts = module.verify_shard(
-        problems,
-        samples,
-        bench,
-        workers=max(1, int(workers)),
-        timeout=float(verify_cfg.get("math_timeout", 5.0)),
-        sandbox_cfg=sandbox_cfg,
-        groundtruth_path=groundtruth_path,
-    )
-    if len(verdicts) != len(samples):
-        raise RuntimeError(f"verifier returned {len(verdicts)} verdicts for {len(samples)} samples")
+    # Verify in chunks of whole problems and checkpoint each, so a crash resumes (passk.verify.cache).
+    context = cache.context_hash({
+        "code": code_version("verify"), "bench": bench, "verify": verify_cfg, "sandbox": sandbox_cfg,
+        "problems": sha256_file(problems_path), "groundtruth": sha256_file(groundtruth_path) if groundtruth_path else None,
+    })
+    progress = cache.VerifyProgress(progress_path or cache.progress_path(out_path), context)
+    done = progress.load()
+    keys = [cache.sample_key(s) for s in samples]
+    if done:
+        log.info("%s: resuming, %d of %d verdicts from %s", samples_path, sum(k in done for k in keys), len(samples), progress.path)
+    progress.start(keep=bool(done))
+    for chunk in _chunks([i for i, k in enumerate(keys) if k not in done], samples, cache.checkpoint_every()):
+        part = [samples[i] for i in chunk]
+        found = module.verify_shard(
+            problems,
+            part,
+            bench,
+            workers=max(1, int(workers)),
+            timeout=float(verify_cfg.get("math_timeout", 5.0)),
+            sandbox_cfg=sandbox_cfg,
+            groundtruth_path=groundtruth_path,
+        )
+        if len(found) != len(part):
+            raise RuntimeError(f"verifier returned {len(found)} verdicts for {len(part)} samples")
+        keyed = [(keys[i], _plain(v)) for i, v in zip(chunk, found)]
+        done.update(keyed)
+        progress.append(keyed)
+    verdicts = [done[k] for k in keys]
     write_verdicts(out_path, verdicts)
+    progress.remove()
     counts = Counter(v["status"] for v in verdicts)
     log.info("%s: %d samples verified: %s", samples_path, len(verdicts), dict(sorted(counts.items())))
+
+
+def _plain(verdict: dict[str, Any]) -> dict[str, Any]:
+    """A verdict row with exactly the schema's keys and plain Python types (JSON for the cache)."""
+    row = {name: verdict.get(name) for name in VERDICT_SCHEMA.names}
+    row["sample_index"] = int(row["sample_index"])
+    row["correct"] = bool(row["correct"])
+    return row
+
+
+def _chunks(todo: list[int], samples: list[dict[str, Any]], size: int) -> list[list[int]]:
+    """Sample positions in chunks of about ``size`` made of whole problems.
+
+    Whole problems, because the verifiers deduplicate identical answers/programs within a
+    problem; splitting one would only repeat work, never change a verdict.
+    """
+    by_problem: dict[str, list[int]] = {}
+    for i in todo:
+        by_problem.setdefault(str(samples[i]["problem_id"]), []).append(i)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for positions in by_problem.values():
+        current.extend(positions)
+        if len(current) >= size:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks

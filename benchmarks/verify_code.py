@@ -1,0 +1,190 @@
+"""Speed, peak memory and verdict agreement: passk's sandboxed verifier against evalplus's evaluator.
+
+Both evaluate the same samples file (canonical solutions plus generated wrong variants of every
+task: off-by-one, swapped comparison, wrong return, crashing, slow-but-correct), with the same
+number of workers and the same time-limit floor and factor, in one run of this script. Each side
+runs in its own subprocess whose process tree is sampled for peak RSS. Ground truths are computed
+(and cached) before timing on both sides, so the timing is verification only.
+
+    python benchmarks/verify_code.py --bench humaneval_plus --workers 2 [--limit-samples N]
+
+Prints samples/s of both, the ratio, peak memory of both, the agreement rate on pass/non-pass
+(evalplus "plus" = base and plus both pass) and every disagreement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("PASSK_DATA_DIR", REPO.parent / "shared" / "data"))
+FILES = {"humaneval_plus": ("humaneval", "humaneval_plus/HumanEvalPlus-v0.1.10.jsonl.gz", "HUMANEVAL_OVERRIDE_PATH"),
+         "mbpp_plus": ("mbpp", "mbpp_plus/MbppPlus-v0.2.0.jsonl.gz", "MBPP_OVERRIDE_PATH")}
+
+
+def variants(prog: str, entry: str) -> dict[str, str]:
+    """Wrong (and one slow-correct) variants of a canonical program, by plain text edits."""
+    out: dict[str, str] = {"canonical": prog}
+    lines = prog.splitlines()
+    ret = [i for i, ln in enumerate(lines) if re.match(r"\s+return\b", ln)]
+    if ret:
+        i = ret[-1]
+        ind = re.match(r"\s*", lines[i]).group(0)
+        expr = lines[i].strip()[len("return"):].strip() or "None"
+        out["off_by_one"] = "\n".join(lines[:i] + [f"{ind}__r = {expr}", f"{ind}return (__r + 1) if type(__r) is int else __r"] + lines[i + 1:])
+        out["wrong_return"] = "\n".join(lines[:i] + [f"{ind}return None"] + lines[i + 1:])
+    for a, b in (("<=", "<"), (" < ", " <= "), (" + ", " - "), (">=", ">")):
+        if a in prog:
+            out["swapped_op"] = prog.replace(a, b, 1)
+            break
+    out["crashing"] = prog + f"\n_orig_{entry} = {entry}\ndef {entry}(*a, **k):\n    raise RuntimeError('boom')\n"
+    out["slow_correct"] = prog + f"\nimport time as _t\n_orig_{entry} = {entry}\ndef {entry}(*a, **k):\n    _t.sleep(0.002)\n    return _orig_{entry}(*a, **k)\n"
+    return out
+
+
+def make_samples(bench: str, path: Path) -> list[dict]:
+    recs = [json.loads(x) for x in gzip.open(DATA / FILES[bench][1], "rt")]
+    rows = []
+    for r in recs:
+        for kind, prog in variants(r["prompt"] + r["canonical_solution"], r["entry_point"]).items():
+            rows.append({"task_id": r["task_id"], "solution": prog, "kind": kind})
+    with open(path, "w") as fh:
+        for i, row in enumerate(rows):
+            fh.write(json.dumps({**row, "sample_index": i}) + "\n")
+    return rows
+
+
+def tree_rss(pid: int) -> int:
+    """Sum of RSS (bytes) of ``pid`` and its descendants."""
+    kids: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            st = (d / "stat").read_text()
+            fields = st.rsplit(")", 1)[1].split()
+            kids.setdefault(int(fields[1]), []).append(int(d.name))
+            rss[int(d.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack += kids.get(p, [])
+    return total
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
+    t0 = time.time()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    while p.poll() is None:
+        peak = max(peak, tree_rss(p.pid))
+        time.sleep(0.1)
+    out = p.stdout.read()
+    if p.returncode:
+        raise SystemExit(f"{cmd} failed:\n{out[-3000:]}")
+    return time.time() - t0, peak, out
+
+
+OURS = """
+import json, sys
+from passk.io import read_jsonl
+from passk.verify.code import verify_shard
+probs = {p["id"]: p for p in read_jsonl(sys.argv[1])}
+samples = [{"problem_id": s["task_id"], "sample_index": s["sample_index"], "solution": s["solution"]} for s in read_jsonl(sys.argv[2])]
+rows = verify_shard(probs, samples, {}, workers=int(sys.argv[5]), groundtruth_path=sys.argv[3], sandbox_cfg=json.loads(sys.argv[6]))
+json.dump([[r["sample_index"], r["status"], r["detail"]] for r in rows], open(sys.argv[4], "w"))
+"""
+
+THEIRS = """
+import sys
+from evalplus.evaluate import evaluate
+evaluate(dataset=sys.argv[1], samples=sys.argv[2], parallel=int(sys.argv[3]), min_time_limit=float(sys.argv[4]),
+         gt_time_limit_factor=float(sys.argv[5]), i_just_wanna_run=True, output_file=sys.argv[6])
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", default="humaneval_plus", choices=sorted(FILES))
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--min-time-limit", type=float, default=4.0)
+    ap.add_argument("--factor", type=float, default=4.0)
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--skip-evalplus", action="store_true")
+    args = ap.parse_args()
+    work = Path(args.work or tempfile.mkdtemp(prefix="passk-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    ds, rel, envvar = FILES[args.bench]
+    samples = work / "samples.jsonl"
+    rows = make_samples(args.bench, samples)
+    py = sys.executable
+    env = dict(os.environ)
+    # evalplus reads the override as a plain jsonl
+    plain = work / f"{args.bench}.jsonl"
+    plain.write_bytes(gzip.open(DATA / rel).read())
+    env[envvar] = str(plain)
+    env["HOME"] = str(work)  # its ground-truth cache goes under $HOME/.cache: keep it out of the real home
+
+    from passk.benchmarks import evalplus as E
+
+    probs = work / "problems.jsonl"
+    gt = work / "gt.json.gz"
+    E.prepare(args.bench, {"dataset": args.bench}, str(DATA), probs)
+    scfg = {"min_time_limit": args.min_time_limit, "time_limit_factor": args.factor}
+    t0 = time.time()
+    if not gt.exists():
+        E.compute_groundtruth(probs, gt, {})
+    print(f"passk ground truth: {time.time() - t0:.1f}s (excluded)")
+    if not args.skip_evalplus:
+        # warm evalplus's ground-truth cache with a tiny run (it runs every task's canonical solution)
+        one = work / "warm.jsonl"
+        seen = {}
+        for r in rows:
+            seen.setdefault(r["task_id"], r)
+        one.write_text("".join(json.dumps({"task_id": t, "solution": r["solution"]}) + "\n" for t, r in seen.items()))
+        tw, _, _ = timed([py, "-c", THEIRS, ds, str(one), str(args.workers), str(args.min_time_limit), str(args.factor), str(work / "warm.out.json")], env)
+        print(f"evalplus warm-up (ground truth + {len(seen)} samples): {tw:.1f}s (excluded)")
+    ours_out = work / "ours.json"
+    t_ours, m_ours, _ = timed([py, "-c", OURS, str(probs), str(samples), str(gt), str(ours_out), str(args.workers), json.dumps(scfg)], env)
+    ours = {i: (s, d) for i, s, d in json.load(open(ours_out))}
+    n = len(rows)
+    print(f"passk:    {n} samples in {t_ours:.1f}s = {n / t_ours:.2f} samples/s, peak RSS {m_ours / 2**20:.0f} MiB (workers={args.workers})")
+    if args.skip_evalplus:
+        return
+    theirs_out = work / "theirs.json"
+    t_th, m_th, _ = timed([py, "-c", THEIRS, ds, str(samples), str(args.workers), str(args.min_time_limit), str(args.factor), str(theirs_out)], env)
+    print(f"evalplus: {n} samples in {t_th:.1f}s = {n / t_th:.2f} samples/s, peak RSS {m_th / 2**20:.0f} MiB (parallel={args.workers})")
+    print(f"speed ratio passk/evalplus: {t_th / t_ours:.2f}x")
+    res = json.load(open(theirs_out))["eval"]
+    theirs = {}
+    for tid, lst in res.items():
+        for k, r in enumerate(lst):
+            theirs[(tid, r["solution"])] = r["base_status"] == "pass" and r["plus_status"] == "pass"
+    agree, dis = 0, []
+    for i, r in enumerate(rows):
+        t = theirs.get((r["task_id"], r["solution"]))
+        o = ours[i][0] == "pass"
+        if t == o:
+            agree += 1
+        else:
+            dis.append((r["task_id"], r["kind"], "evalplus=" + ("pass" if t else "fail"), f"passk={ours[i][0]}", ours[i][1][:200]))
+    print(f"agreement: {agree}/{n} = {100 * agree / n:.2f}%")
+    for d in dis:
+        print("  DISAGREE", *d)
+
+
+if __name__ == "__main__":
+    main()

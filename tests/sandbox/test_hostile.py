@@ -1,0 +1,161 @@
+"""Hostile programs, each verified as a HumanEval-style sample under bwrap: every one gets a
+non-pass verdict, the host is unchanged (canary intact, no process left, no connection received),
+and the run goes on to the next sample (they all run in one ``verify_shard`` call).
+
+The task is a toy function task (``add(a, b)``) with a hand-made ground truth, so the tests need
+no benchmark data and stay fast; limits are small so the whole file runs in well under a minute.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from passk.sandbox import bwrap
+
+pytestmark = pytest.mark.skipif(not bwrap.BwrapSandbox.available()[0], reason="bwrap unavailable: " + bwrap.BwrapSandbox.available()[1])
+
+PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
+GOOD = PROMPT + "    return a + b\n"
+INPUTS = [[1, 2], [3, 4], [10, -5]]
+
+
+def _hostile(canary: str, port: int) -> dict[str, str]:
+    body = "def add(a, b):\n    return a + b\n"
+    return {
+        "infinite_loop": "def add(a, b):\n    while True:\n        pass\n",
+        "c_loop_ignores_signals": "def add(a, b):\n    return len(str(2 ** (10 ** 8))) * 0 + a + b\n",
+        "itertools_product_c_loop": "import itertools\ndef add(a, b):\n    list(itertools.product(range(50), repeat=8))\n    return a + b\n",
+        "module_level_loop": "while True:\n    pass\n" + body,
+        "fork_bomb": "import os\ndef add(a, b):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass\n",
+        "subprocess_storm": "import subprocess\ndef add(a, b):\n    ps = [subprocess.Popen(['sleep', '100']) for _ in range(500)]\n    return a + b + 1\n",
+        "memory_bomb": "def add(a, b):\n    x = bytearray(10 ** 11)\n    return a + b\n",
+        "memory_grow": "def add(a, b):\n    xs = []\n    while True:\n        xs.append(' ' * 10 ** 7)\n",
+        "huge_output": "import os\ndef add(a, b):\n    while True:\n        os.write(1, b'x' * 65536)\n        os.write(2, b'y' * 65536)\n",
+        "print_flood": "def add(a, b):\n    while True:\n        print('x' * 10000)\n",
+        "disk_fill": "def add(a, b):\n    with open('big', 'wb') as f:\n        while True:\n            f.write(b'x' * 10 ** 6)\n",
+        "delete_canary": f"import os, shutil\ndef add(a, b):\n    try:\n        os.remove({canary!r})\n    except Exception:\n        pass\n    shutil.rmtree('/usr', ignore_errors=True)\n    return a + b + 1\n",
+        "overwrite_canary": f"def add(a, b):\n    try:\n        open({canary!r}, 'w').write('pwned')\n    except Exception:\n        pass\n    try:\n        open('/usr/bin/env', 'w').write('pwned')\n    except Exception:\n        pass\n    return a - b\n",
+        "read_env_secret": "import os\ndef add(a, b):\n    return os.environ['PASSK_TEST_SECRET']\n",
+        "read_home": "import os\ndef add(a, b):\n    return os.listdir(os.path.expanduser('~root'))\n",
+        "network_connect": f"import socket\ndef add(a, b):\n    s = socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    s.sendall(b'leak')\n    return a + b + 1\n",
+        "kill_parent": "import os, signal\ndef add(a, b):\n    os.kill(os.getppid(), 9)\n    os.kill(1, 9)\n    return a + b + 1\n",
+        "kill_process_group": "import os\ndef add(a, b):\n    os.killpg(0, 9)\n    return a + b\n",
+        "kill_all": "import os\ndef add(a, b):\n    try:\n        os.kill(-1, 9)\n    except Exception:\n        pass\n    return a * b\n",
+        "cancel_alarm_then_loop": "import signal\ndef add(a, b):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    signal.setitimer(signal.ITIMER_REAL, 0)\n    while True:\n        pass\n",
+        "sys_exit_0_module": "import sys\nsys.exit(0)\n" + body,
+        "os_exit_0_module": "import os\nos._exit(0)\n" + body,
+        "os_exit_0_in_call": "import os\ndef add(a, b):\n    os._exit(0)\n",
+        "exit_builtin": "exit(0)\n",
+        "ctypes_system": "import ctypes\ndef add(a, b):\n    ctypes.CDLL(None).system(b'touch /tmp/../pwned_ctypes; echo hi > %s')\n    return a + b + 1\n" % canary,
+        "execv_escape": "import os\ndef add(a, b):\n    os.execv('/bin/sh', ['sh', '-c', 'echo \\'{\"done\": \"x\", \"n\": 3}\\'; exit 0'])\n",
+        "deep_recursion": "import sys\nsys.setrecursionlimit(10 ** 8)\ndef f(n):\n    return f(n + 1) + 1\ndef add(a, b):\n    return f(0)\n",
+        "input_in_function": "def add(a, b):\n    return int(input()) + a + b\n",
+        "non_utf8_output": "import os, sys\ndef add(a, b):\n    os.write(1, b'\\xff\\xfe\\x00garbage\\n')\n    sys.stdout.buffer.write(b'\\xff') if hasattr(sys.stdout, 'buffer') else None\n    return str(a + b).encode('latin-1') + b'\\xff'\n",
+        "always_equal": "class E:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\ndef add(a, b):\n    return E()\n",
+        "int_subclass_eq": "class I(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\ndef add(a, b):\n    return I(0)\n",
+        "forge_report": "import os\nos.write(1, b'{\"done\": \"forged\", \"n\": 3}\\n')\n" + "def add(a, b):\n    return a - b\n",
+        "missing_entry_point": "def plus(a, b):\n    return a + b\n",
+        "syntax_error": "def add(a, b) return a + b\n",
+    }
+
+
+@pytest.fixture()
+def listener():
+    """A TCP listener on loopback that records any connection."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    got: list[bytes] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            got.append(conn.recv(100))
+            conn.close()
+
+    t = threading.Thread(target=loop, daemon=True)
+    t.start()
+    yield srv.getsockname()[1], got
+    stop.set()
+    t.join(2)
+    srv.close()
+
+
+def _children() -> set[int]:
+    me = os.getpid()
+    out = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == me:
+                out.add(int(d.name))
+    return out
+
+
+def test_hostile_programs(tmp_path, listener, monkeypatch):
+    from passk.verify.code import verify_shard
+
+    port, received = listener
+    canary = tmp_path / "canary.txt"
+    canary.write_text("intact")
+    monkeypatch.setenv("PASSK_TEST_SECRET", "s3cret")
+    gt = tmp_path / "gt.json.gz"
+    with gzip.open(gt, "wt") as fh:
+        json.dump({"meta": {}, "tasks": {"Toy/0": {"base": [3, 7], "plus": [5], "base_time": [0.0, 0.0], "plus_time": [0.0]}}}, fh)
+    problem = {
+        "id": "Toy/0",
+        "question": PROMPT,
+        "tests": {"dataset": "humaneval", "entry_point": "add", "atol": 0, "base_input": INPUTS[:2], "plus_input": INPUTS[2:], "canonical_solution": "    return a + b\n"},
+    }
+    progs = _hostile(str(canary), port)
+    names = list(progs)
+    samples = [{"problem_id": "Toy/0", "sample_index": i, "solution": progs[n]} for i, n in enumerate(names)]
+    samples.append({"problem_id": "Toy/0", "sample_index": len(names), "solution": GOOD})
+    before = _children()
+    t0 = time.time()
+    rows = verify_shard(
+        {"Toy/0": problem},
+        samples,
+        {"dataset": "humaneval_plus"},
+        workers=2,
+        groundtruth_path=str(gt),
+        sandbox_cfg={"min_time_limit": 1.0, "startup_slack": 8.0, "timeout_per_task": 3.0, "memory_mb": 512, "max_processes": 16},
+    )
+    elapsed = time.time() - t0
+    by = {names[r["sample_index"]] if r["sample_index"] < len(names) else "good": r for r in rows}
+    assert len(names) >= 25
+    bad = {n: (r["status"], r["detail"]) for n, r in by.items() if n != "good" and r["correct"]}
+    assert not bad, f"hostile programs passed: {bad}"
+    assert by["good"]["status"] == "pass", by["good"]
+    assert canary.read_text() == "intact"
+    assert os.path.exists("/usr/bin/env") and b"pwned" not in Path("/usr/bin/env").read_bytes()[:10]
+    assert received == [], f"a sandboxed program reached the loopback listener: {received}"
+    time.sleep(0.5)
+    assert _children() - before == set(), "processes left behind"
+    # Specific statuses where they are unambiguous.
+    assert by["infinite_loop"]["status"] == "timeout"
+    assert by["c_loop_ignores_signals"]["status"] in ("timeout", "memory")
+    assert by["memory_bomb"]["status"] == "memory"
+    assert by["sys_exit_0_module"]["status"] == "runtime_error"
+    assert by["os_exit_0_module"]["status"] == "runtime_error"
+    assert by["always_equal"]["status"] == "fail"
+    assert by["int_subclass_eq"]["status"] == "fail"
+    assert by["input_in_function"]["status"] == "runtime_error"
+    assert elapsed < 300
