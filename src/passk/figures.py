@@ -34,7 +34,7 @@ def figure_panels(spec: dict[str, Any], table: str, key: str, results: str = RES
         for bench in spec["benchmarks"]:
             entries = [
                 {
-                    "label": entry["label"] if entry["setting"] == "default" else f"{entry['label']} ({entry['setting']})",
+                    "label": entry["label"],
                     "role": entry["role"],
                     "csv": run_file(entry["model"], bench["name"], entry["setting"], table, results),
                 }

@@ -98,10 +98,9 @@ def lcb_messages(problem: dict[str, Any]) -> Messages:
         f"Question: {problem['question']}\n\n"
     )
     if starter:
-        user += f"### Format:\n{LCB_FORMAT_WITH_STARTER}\n```python\n{starter}\n```\n\n"
+        user += f"### Format:\n{LCB_FORMAT_WITH_STARTER}\n```python\n{starter}\n```"
     else:
-        user += f"### Format:\n{LCB_FORMAT_WITHOUT_STARTER}\n```python\n# YOUR CODE HERE\n```\n\n"
-    user += "### Answer: (use the provided format with backticks)\n\n"
+        user += f"### Format:\n{LCB_FORMAT_WITHOUT_STARTER}\n```python\n# YOUR CODE HERE\n```"
     return Messages(system="You are a helpful assistant.", user=user, prefill="```python")
 
 

@@ -95,7 +95,7 @@ def test_runs_cover_figures_once_with_per_model_n() -> None:
     assert by_key[("qwen2.5-7b", "olympiadbench", "default")].n == 128
     assert by_key[("qwen2.5-7b", "aime24", "default")].shards == list(range(8))
     assert ("qwen2.5-7b", "aime24", "t1.2") in by_key
-    assert by_key[("deepcoder-14b", "lcb_2408_2501", "default")].n == 64
+    assert by_key[("deepcoder-14b", "lcb_2408_2501", "long32k")].n == 64
 
 
 def test_models_with_same_weights_share_a_folder() -> None:

@@ -128,3 +128,20 @@ def test_truncation_report(env: dict[str, Path]) -> None:
     assert groups["tiny-rl/toy"]["truncation_rate"] == 1.0 and groups["tiny-rl/toy"]["mean_tokens"] == 2.0
     assert groups["tiny-base/toy"]["truncation_rate"] == 0.0 and groups["tiny-base/toy"]["samples"] == 15
     assert report["total"]["samples"] == 30 and report["total"]["truncation_rate"] == 0.5
+
+
+def test_truncation_report_reads_model_bench_and_setting_from_the_workflow_path(env: dict[str, Path]) -> None:
+    path = _run(env, env["root"] / "results" / "samples" / "m1" / "toy" / "t0.6" / "shard-0.parquet", 0,
+                sampling={**SAMPLING, "max_tokens": 2})
+    groups = truncation_report([path])["groups"]
+    assert list(groups) == ["m1/toy/t0.6"]
+    assert groups["m1/toy/t0.6"]["setting"] == "t0.6" and groups["m1/toy/t0.6"]["truncation_rate"] == 1.0
+
+
+def test_chat_prompts_rendered_with_the_tokenizer_template(env: dict[str, Path]) -> None:
+    out = env["root"] / "chat" / "shard-0.parquet"
+    sample_shard(model={**MODEL, "chat": "tokenizer"}, benchmark={"name": "code", "prompt": "evalplus"},
+                 problems_path=str(env["problems"]), shard=0, shard_size=2, sampling=SAMPLING, backend=BACKEND,
+                 out_path=str(out), model_dir=str(env["model"]))
+    rows = read_samples(out)
+    assert len(rows) == 2 * len(PROBLEMS) and {r["template"] for r in rows} == {"evalplus:tokenizer"}

@@ -87,7 +87,9 @@ def model_slice(model):
     """What of a model's config decides its samples."""
     spec = config["models"][model]
     keep = ("hf_id", "revision", "path", "template", "chat", "role")
-    return {"name": model, **{k: spec[k] for k in keep if k in spec}}
+    out = {"name": model, **{k: spec[k] for k in keep if k in spec}}
+    out.setdefault("revision", "tiny" if spec.get("tiny") is not None else "local")
+    return out
 
 
 def sampling_slice(wildcards):
@@ -169,7 +171,8 @@ def figure_spec(wildcards):
             entry = {"model": entry} if isinstance(entry, str) else dict(entry)
             model = config["models"][entry["model"]]
             entry.setdefault("setting", "default")
-            entry.setdefault("label", model.get("label", entry["model"]))
+            suffix = "" if entry["setting"] == "default" else f" ({entry['setting']})"
+            entry.setdefault("label", model.get("label", entry["model"]) + suffix)
             entry["role"] = model["role"]
             row.append(entry)
         curves.append(row)

@@ -5,5 +5,5 @@ from passk.workflow_support import run_rule
 
 run_rule(
     snakemake,  # noqa: F821 - injected by Snakemake
-    lambda sm: compute_groundtruth(sm.input.problems, sm.output[0], {**dict(sm.params.sandbox), "workers": sm.threads}),
+    lambda sm: compute_groundtruth(sm.input.problems, sm.output[0], dict(sm.params.sandbox)),
 )

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--template", default="qwen-boxed", help="math template used to render training prompts (default: qwen-boxed)")
     p.add_argument("--vocab-size", type=int, default=512)
-    p.add_argument("--max-position-embeddings", type=int, default=2048, help="context length written to config.json")
+    p.add_argument("--max-position-embeddings", type=int, default=4096, help="context length written to config.json")
     p.set_defaults(func=run)
 
 

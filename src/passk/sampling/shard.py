@@ -186,30 +186,47 @@ def sample_shard(
     write_samples(out_path, rows)
 
 
-def truncation_report(sample_paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
-    """Truncation rate (finish_reason == "length") and token statistics per model and benchmark.
+def _run_key(path: str | os.PathLike[str]) -> tuple[str | None, str, str | None]:
+    """(model, benchmark, setting) from a sample path: the folders after ``samples/`` in
+    ``.../samples/{model}/{bench}[/{setting}]/shard-{i}.parquet``; otherwise the parent folder is
+    the benchmark and the model comes from the rows."""
+    parts = Path(path).parts[:-1]
+    if "samples" in parts:
+        after = list(parts[len(parts) - parts[::-1].index("samples"):])
+        if len(after) in (2, 3):
+            return after[0], after[1], after[2] if len(after) == 3 else None
+    return None, parts[-1] if parts else "", None
 
-    The benchmark is the sample file's parent directory name
-    (``results/samples/{model}/{bench}/shard-{i}.parquet``); the model is the rows' ``model``.
-    Returns ``{"groups": {"model/bench": {...}}, "total": {...}}`` with ``samples``, ``length``
-    (count), ``truncation_rate``, ``mean_tokens``, ``max_tokens`` (longest completion seen) and
-    ``shards``.
+
+def truncation_report(sample_paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
+    """Truncation rate (finish_reason == "length") and token statistics per model and benchmark
+    (and sampling setting, when the path has one).
+
+    The run is read from the path (``.../samples/{model}/{bench}[/{setting}]/shard-{i}.parquet``;
+    the rows' ``model`` column when the path has no ``samples/`` folder). Returns
+    ``{"groups": {"model/bench[/setting]": {...}}, "total": {...}}`` where each entry has
+    ``samples``, ``length`` (count), ``truncation_rate``, ``mean_tokens``, ``max_tokens`` (longest
+    completion seen) and ``shards``. A high truncation rate means ``max_tokens`` cut answers short,
+    which lowers pass@k silently (the paper's code capped prompt + output at 4096 tokens).
     """
-    acc: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0})
+    acc: dict[tuple[str, str, str | None], dict[str, Any]] = defaultdict(
+        lambda: {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0}
+    )
     for path in sample_paths:
-        bench = Path(path).parent.name
+        path_model, bench, setting = _run_key(path)
         rows = read_samples(path)
-        seen_models = set()
+        seen = set()
         for row in rows:
-            key = (str(row["model"]), bench)
+            key = (path_model or str(row["model"]), bench, setting)
             group = acc[key]
-            if key not in seen_models:
+            if key not in seen:
                 group["shards"] += 1
-                seen_models.add(key)
+                seen.add(key)
+            tokens = int(row["num_tokens"] or 0)
             group["samples"] += 1
             group["length"] += row["finish_reason"] == "length"
-            group["tokens"] += int(row["num_tokens"] or 0)
-            group["max_tokens"] = max(group["max_tokens"], int(row["num_tokens"] or 0))
+            group["tokens"] += tokens
+            group["max_tokens"] = max(group["max_tokens"], tokens)
 
     def summary(g: dict[str, Any]) -> dict[str, Any]:
         n = g["samples"]
@@ -222,7 +239,10 @@ def truncation_report(sample_paths: Iterable[str | os.PathLike[str]]) -> dict[st
             "shards": g["shards"],
         }
 
-    groups = {f"{m}/{b}": {"model": m, "benchmark": b, **summary(g)} for (m, b), g in sorted(acc.items())}
+    groups = {}
+    for (model, bench, setting), g in sorted(acc.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
+        name = "/".join(x for x in (model, bench, setting) if x)
+        groups[name] = {"model": model, "benchmark": bench, "setting": setting, **summary(g)}
     total = {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0}
     for g in acc.values():
         for k in ("samples", "length", "tokens", "shards"):

@@ -113,8 +113,8 @@ def run_program(
     nonce = secrets.token_hex(16)
     job = json.dumps(
         {"nonce": nonce, "code": code, "inputs": inputs, "outputs": outputs, "fn_name": fn_name, "timeout": float(timeout)},
-        ensure_ascii=False,
-    ).encode("utf-8")
+        ensure_ascii=True,  # lone surrogates in model output survive as escapes (the harness then reports them)
+    ).encode("ascii")
     biggest = max(max(len(s) for s in inputs), max(len(s) for s in outputs))
     limits = SandboxLimits(
         wall_seconds=(float(timeout) + 1.0) * (len(inputs) + 1) + 5.0 + STARTUP_SECONDS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections import Counter
 from typing import Any
@@ -18,6 +19,14 @@ log = logging.getLogger(__name__)
 def load_problems(path: str, family: str | None = None) -> dict[str, dict[str, Any]]:
     """Problems of a benchmark by id; a malformed record or duplicate id is an error naming file:line."""
     return checks.load_problems(path, family)
+
+
+def _accepted(fn: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``context`` that ``fn`` takes (each family's verifier needs others)."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return context
+    return {k: v for k, v in context.items() if k in params}
 
 
 def verify_shard_files(
@@ -52,17 +61,13 @@ def verify_shard_files(
     if done:
         log.info("%s: resuming, %d of %d verdicts from %s", samples_path, sum(k in done for k in keys), len(samples), progress.path)
     progress.start(keep=bool(done))
+    family_kwargs = _accepted(
+        module.verify_shard,
+        {"timeout": float(verify_cfg.get("math_timeout", 5.0)), "sandbox_cfg": sandbox_cfg, "groundtruth_path": groundtruth_path},
+    )
     for chunk in _chunks([i for i, k in enumerate(keys) if k not in done], samples, cache.checkpoint_every()):
         part = [samples[i] for i in chunk]
-        found = module.verify_shard(
-            problems,
-            part,
-            bench,
-            workers=max(1, int(workers)),
-            timeout=float(verify_cfg.get("math_timeout", 5.0)),
-            sandbox_cfg=sandbox_cfg,
-            groundtruth_path=groundtruth_path,
-        )
+        found = module.verify_shard(problems, part, bench, workers=max(1, int(workers)), **family_kwargs)
         if len(found) != len(part):
             raise RuntimeError(f"verifier returned {len(found)} verdicts for {len(part)} samples")
         keyed = [(keys[i], _plain(v)) for i, v in zip(chunk, found)]
