@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from passk.benchmarks import evalplus as E
-from passk.io import read_jsonl
+from passk.io import read_jsonl, write_jsonl
 from passk.verify.code import verify_shard
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,10 +30,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", default=None)
+    ap.add_argument("--exclude", nargs="*", default=[], help="task ids to leave out (reported as excluded)")
     args = ap.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="passk-canon-"))
+    work.mkdir(parents=True, exist_ok=True)
     probs_path, gt = work / "problems.jsonl", work / "gt.json.gz"
     E.prepare(args.bench, {"dataset": args.bench}, str(DATA), probs_path)
+    if args.exclude:
+        write_jsonl(probs_path, [p for p in read_jsonl(probs_path) if p["id"] not in set(args.exclude)])
+        print(f"excluded: {args.exclude}")
     if not gt.exists():
         t0 = time.time()
         E.compute_groundtruth(probs_path, gt, {})

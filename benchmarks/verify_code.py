@@ -86,16 +86,20 @@ def tree_rss(pid: int) -> int:
 
 
 def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
-    t0 = time.time()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    while p.poll() is None:
-        peak = max(peak, tree_rss(p.pid))
-        time.sleep(0.1)
-    out = p.stdout.read()
+    # Output goes to a file: a pipe read only after exit fills (64 KiB of tqdm) and deadlocks the child.
+    with tempfile.TemporaryFile("w+") as log:
+        t0 = time.time()
+        p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        peak = 0
+        while p.poll() is None:
+            peak = max(peak, tree_rss(p.pid))
+            time.sleep(0.1)
+        elapsed = time.time() - t0
+        log.seek(0)
+        out = log.read()
     if p.returncode:
         raise SystemExit(f"{cmd} failed:\n{out[-3000:]}")
-    return time.time() - t0, peak, out
+    return elapsed, peak, out
 
 
 OURS = """
@@ -111,9 +115,18 @@ json.dump([[r["sample_index"], r["status"], r["detail"]] for r in rows], open(sy
 THEIRS = """
 import sys
 from evalplus.evaluate import evaluate
+# evalplus 0.3.1 has no output_file (an unknown keyword goes to run_codegen): it writes the results
+# next to the samples as <samples>_eval_results.json, and asks on stdin if that file already exists.
 evaluate(dataset=sys.argv[1], samples=sys.argv[2], parallel=int(sys.argv[3]), min_time_limit=float(sys.argv[4]),
-         gt_time_limit_factor=float(sys.argv[5]), i_just_wanna_run=True, output_file=sys.argv[6])
+         gt_time_limit_factor=float(sys.argv[5]), i_just_wanna_run=True)
 """
+
+
+def evalplus_result_path(samples: Path) -> Path:
+    """Where evalplus 0.3.1 writes the results of a samples .jsonl (removed first so it never prompts)."""
+    out = Path(str(samples).replace(".jsonl", "_eval_results.json"))
+    out.unlink(missing_ok=True)
+    return out
 
 
 def main() -> None:
@@ -124,6 +137,8 @@ def main() -> None:
     ap.add_argument("--factor", type=float, default=4.0)
     ap.add_argument("--work", default=None)
     ap.add_argument("--skip-evalplus", action="store_true")
+    ap.add_argument("--exclude", nargs="*", default=[],
+                    help="task ids passk does not run (evalplus still gets them: it insists on every task); reported apart")
     args = ap.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="passk-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -139,10 +154,16 @@ def main() -> None:
     env["HOME"] = str(work)  # its ground-truth cache goes under $HOME/.cache: keep it out of the real home
 
     from passk.benchmarks import evalplus as E
+    from passk.io import read_jsonl, write_jsonl
 
     probs = work / "problems.jsonl"
     gt = work / "gt.json.gz"
     E.prepare(args.bench, {"dataset": args.bench}, str(DATA), probs)
+    excl = set(args.exclude)
+    if excl:
+        write_jsonl(probs, [p for p in read_jsonl(probs) if p["id"] not in excl])
+    ours_samples = work / "samples_passk.jsonl"
+    ours_samples.write_text("".join(json.dumps({**r, "sample_index": i}) + "\n" for i, r in enumerate(rows) if r["task_id"] not in excl))
     scfg = {"min_time_limit": args.min_time_limit, "time_limit_factor": args.factor}
     t0 = time.time()
     if not gt.exists():
@@ -155,32 +176,41 @@ def main() -> None:
         for r in rows:
             seen.setdefault(r["task_id"], r)
         one.write_text("".join(json.dumps({"task_id": t, "solution": r["solution"]}) + "\n" for t, r in seen.items()))
-        tw, _, _ = timed([py, "-c", THEIRS, ds, str(one), str(args.workers), str(args.min_time_limit), str(args.factor), str(work / "warm.out.json")], env)
+        warm_out = evalplus_result_path(one)
+        tw, _, _ = timed([py, "-c", THEIRS, ds, str(one), str(args.workers), str(args.min_time_limit), str(args.factor)], env)
+        warm = json.load(open(warm_out))["eval"]
+        bad = [(t, r["base_status"], r["plus_status"]) for t, lst in warm.items() for r in lst
+               if not (r["base_status"] == "pass" and r["plus_status"] == "pass")]
+        print(f"evalplus on the canonical solutions: {len(seen) - len(bad)}/{len(seen)} pass; not passing: {bad}")
         print(f"evalplus warm-up (ground truth + {len(seen)} samples): {tw:.1f}s (excluded)")
     ours_out = work / "ours.json"
-    t_ours, m_ours, _ = timed([py, "-c", OURS, str(probs), str(samples), str(gt), str(ours_out), str(args.workers), json.dumps(scfg)], env)
+    t_ours, m_ours, _ = timed([py, "-c", OURS, str(probs), str(ours_samples), str(gt), str(ours_out), str(args.workers), json.dumps(scfg)], env)
     ours = {i: (s, d) for i, s, d in json.load(open(ours_out))}
-    n = len(rows)
+    n = len(ours)
     print(f"passk:    {n} samples in {t_ours:.1f}s = {n / t_ours:.2f} samples/s, peak RSS {m_ours / 2**20:.0f} MiB (workers={args.workers})")
     if args.skip_evalplus:
         return
-    theirs_out = work / "theirs.json"
-    t_th, m_th, _ = timed([py, "-c", THEIRS, ds, str(samples), str(args.workers), str(args.min_time_limit), str(args.factor), str(theirs_out)], env)
-    print(f"evalplus: {n} samples in {t_th:.1f}s = {n / t_th:.2f} samples/s, peak RSS {m_th / 2**20:.0f} MiB (parallel={args.workers})")
-    print(f"speed ratio passk/evalplus: {t_th / t_ours:.2f}x")
+    theirs_out = evalplus_result_path(samples)
+    t_th, m_th, _ = timed([py, "-c", THEIRS, ds, str(samples), str(args.workers), str(args.min_time_limit), str(args.factor)], env)
+    n_th = len(rows)
+    print(f"evalplus: {n_th} samples in {t_th:.1f}s = {n_th / t_th:.2f} samples/s, peak RSS {m_th / 2**20:.0f} MiB (parallel={args.workers})")
+    print(f"speed ratio passk/evalplus (samples/s): {(n / t_ours) / (n_th / t_th):.2f}x")
     res = json.load(open(theirs_out))["eval"]
     theirs = {}
     for tid, lst in res.items():
         for k, r in enumerate(lst):
-            theirs[(tid, r["solution"])] = r["base_status"] == "pass" and r["plus_status"] == "pass"
+            theirs[(tid, r["solution"])] = (r["base_status"] == "pass" and r["plus_status"] == "pass", f"base={r['base_status']},plus={r['plus_status']}")
     agree, dis = 0, []
     for i, r in enumerate(rows):
-        t = theirs.get((r["task_id"], r["solution"]))
+        t, t_status = theirs.get((r["task_id"], r["solution"]), (None, "missing"))
+        if r["task_id"] in excl:
+            print(f"  EXCLUDED from passk: {r['task_id']} {r['kind']}: evalplus {t_status}")
+            continue
         o = ours[i][0] == "pass"
         if t == o:
             agree += 1
         else:
-            dis.append((r["task_id"], r["kind"], "evalplus=" + ("pass" if t else "fail"), f"passk={ours[i][0]}", ours[i][1][:200]))
+            dis.append((r["task_id"], r["kind"], f"evalplus {t_status}", f"passk={ours[i][0]}", ours[i][1][:200]))
     print(f"agreement: {agree}/{n} = {100 * agree / n:.2f}%")
     for d in dis:
         print("  DISAGREE", *d)

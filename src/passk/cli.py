@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "passk.commands.pass_at_k",
     "passk.commands.verify_code",
     "passk.commands.tiny_model",
+    "passk.commands.check_models",
 ]
 
 

@@ -194,6 +194,8 @@ def check_config(config: dict[str, Any]) -> None:
             if int(n) % size:
                 raise ConfigError(f"config key {where}: n={n} is not a multiple of the shard size {size} (grow n by whole shards)")
     for fig_name, fig in config.get("figures", {}).items():
+        if fig["kind"] == "coverage_table" and (len(fig["benchmarks"]) != 1 or [len(g) for g in fig["models"]] != [2]):
+            raise ConfigError(f"config key figures.{fig_name}: a coverage_table needs one benchmark and one group of two models (base, then RL)")
         for bench in fig["benchmarks"]:
             if bench not in benchmarks:
                 raise ConfigError(f"config key figures.{fig_name}.benchmarks: benchmark {bench!r} is not configured under benchmarks")

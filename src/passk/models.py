@@ -49,6 +49,7 @@ def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: 
             seed=int(tiny.get("seed", 0)),
             train_texts=train or None,
             train_steps=int(tiny.get("train_steps", 0)),
+            **({"max_train_len": int(tiny["max_train_len"])} if "max_train_len" in tiny else {}),
         )
         manifest = download.build_manifest(model_dir, hf_id=None, revision="tiny", resolved_commit=None)
         manifest["tiny"] = tiny

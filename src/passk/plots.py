@@ -248,6 +248,8 @@ def plot_passk_grid(panels: list[dict[str, Any]], out_paths: list[str], *, setti
                         ax.fill_between(k[ok], data["ci_low"][ok], data["ci_high"][ok], color=color, alpha=s["ci_alpha"], linewidth=0)
             if s["log2_x"]:
                 _log2_ticks(ax, k_max)
+            low, high = ax.get_ylim()  # pass@k lives in [0, 1]: never show negative coverage
+            ax.set_ylim(max(low, -0.02), max(min(high, 1.02), 0.1))
             ax.set_title(panel.get("title", ""))
             ax.set_xlabel(s["xlabel"])
             ax.set_ylabel(s["ylabel"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -240,17 +241,35 @@ def build_tiny_model(
     return summary
 
 
+def evalplus_reference_program(problem: dict[str, Any]) -> str | None:
+    """A short, correct program for an EvalPlus problem: the task's imports and signature with the
+    docstring dropped, plus the canonical body (HumanEval+); the canonical program (MBPP+)."""
+    tests = problem.get("tests") or {}
+    solution = tests.get("canonical_solution")
+    if not solution:
+        return None
+    if tests.get("dataset") == "humaneval":
+        head = re.sub(r'\n\s*(\"\"\"|\'\'\')[\s\S]*?\1[ \t]*', "", problem["question"], count=1)
+        return (head.rstrip() + "\n" + solution.strip("\n") + "\n").strip("\n")
+    return solution.strip("\n")
+
+
 def problem_train_texts(problems: Sequence[dict[str, Any]], template: str = "qwen-boxed") -> list[tuple[str, str]]:
-    """(prompt, completion) training pairs for math problems: the model's exact prompt (as the
-    sampling stage renders it) and ``\\boxed{answer}<|im_end|>``."""
+    """(prompt, completion) training pairs: each problem's exact prompt as the sampling stage
+    renders it, and for math ``\\boxed{answer}<|im_end|>``, for EvalPlus code a short reference
+    program closing the prefilled fence. Problems with neither (LiveCodeBench) are skipped."""
     from passk.prompts import render_prompt
 
     pairs = []
     for problem in problems:
-        if "answer" not in problem:
+        if "answer" in problem:
+            prompt = render_prompt(problem, template=template)
+            pairs.append((prompt, "\\boxed{" + str(problem["answer"]) + "}" + IM_END))
             continue
-        prompt = render_prompt(problem, template=template)
-        pairs.append((prompt, "\\boxed{" + str(problem["answer"]) + "}" + IM_END))
+        program = evalplus_reference_program(problem)
+        if program is not None:
+            prompt = render_prompt(problem, template=template, prompt="evalplus")
+            pairs.append((prompt, "\n" + program + "\n```" + IM_END))
     return pairs
 
 

@@ -66,6 +66,7 @@ def test_schema_errors_name_the_key(edit, message: str) -> None:
         (lambda c: c["benchmarks"]["math500"].update(prompt="humaneval"), "config key benchmarks.math500.prompt: unknown prompt 'humaneval'"),
         (lambda c: c["figures"]["fig16_temperature"]["models"][1][0].update(setting="t9"), "setting 't9' is not configured under settings"),
         (lambda c: c["benchmarks"]["olympiadbench"]["n_per_model"].update({"llama-4": 1024}), "benchmarks.olympiadbench.n_per_model.llama-4: model 'llama-4' is not configured"),
+        (lambda c: c["figures"]["table4_aime_coverage"]["models"][0].pop(), "config key figures.table4_aime_coverage: a coverage_table needs one benchmark and one group of two models"),
     ],
 )
 def test_semantic_errors_name_the_key(edit, message: str) -> None:

@@ -105,10 +105,12 @@ def run_harness(
     files = {
         "harness.py": HARNESS_SOURCE,
         "program.py": program.encode("utf-8", "surrogatepass"),
-        "task.pkl": H.task_payload(**payload),
     }
     python = getattr(sandbox, "python", "python3")
-    res = sandbox.run([python, "-I", "-S", "-B", "harness.py"], files=files, limits=limits_of(settings, wall))
+    # The task goes through stdin: it can exceed the file-size limit and the scratch tmpfs.
+    res = sandbox.run(
+        [python, "-I", "-S", "-B", "harness.py"], files=files, stdin=H.task_payload(**payload), limits=limits_of(settings, wall)
+    )
     lines = []
     for raw in res.stdout.splitlines():
         try:
@@ -202,6 +204,7 @@ class TaskPlan:
             inputs=base + plus,
             expected=gt["base"] + gt["plus"],
             time_limits=tl_base + tl_plus,
+            plus_start=len(base),
             exec_limit=mn,
             labels=[f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in range(len(plus))],
         )
