@@ -209,7 +209,14 @@ def _manifest(manifest_path: str | os.PathLike[str]) -> tuple[Path, dict[str, st
     manifest = read_json(manifest_path)
     if not isinstance(manifest, dict) or "model_dir" not in manifest or not isinstance(manifest.get("files"), dict):
         raise DataError(f"{manifest_path}: not a model manifest (needs 'model_dir' and 'files'); delete it to fetch the model again")
-    return Path(manifest["model_dir"]), manifest["files"], manifest
+    return resolve_model_dir(manifest_path, manifest["model_dir"]), manifest["files"], manifest
+
+
+def resolve_model_dir(manifest_path: str | os.PathLike[str], model_dir: str) -> Path:
+    """A manifest's ``model_dir``: absolute for models used in place, else relative to the
+    manifest's own folder (so a results tree can be moved or run with --directory)."""
+    path = Path(model_dir)
+    return path if path.is_absolute() else Path(manifest_path).parent / path
 
 
 def quick_model_check(manifest_path: str | os.PathLike[str]) -> None:

@@ -27,7 +27,7 @@ DATA_DIR_ENV = "PASSK_DATA_DIR"
 # Library modules whose source decides each stage's output: their hash is passed to the rule
 # as a param, so a real edit of the logic reruns the stage (Snakemake does not track imports).
 STAGE_MODULES: dict[str, tuple[str, ...]] = {
-    "model": ("passk.download", "passk.tinymodel"),
+    "model": ("passk.models", "passk.download", "passk.tinymodel"),
     "prepare": ("passk.benchmarks.math", "passk.benchmarks.evalplus", "passk.benchmarks.livecodebench", "passk.benchmarks.safe_pickle"),
     "sample": ("passk.prompts", "passk.sampling.base", "passk.sampling.seeds", "passk.sampling.shard", "passk.sampling.transformers_backend", "passk.sampling.vllm_backend"),
     "groundtruth": ("passk.benchmarks.evalplus", "passk.verify.code"),

@@ -53,6 +53,9 @@ def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: 
         )
         manifest = download.build_manifest(model_dir, hf_id=None, revision="tiny", resolved_commit=None)
         manifest["tiny"] = tiny
+    inside = Path(manifest["model_dir"]).resolve()
+    if inside.is_relative_to(root.resolve()):
+        manifest["model_dir"] = str(inside.relative_to(root.resolve()))  # relative to the manifest's folder
     write_json(out_manifest, manifest)
     log.info("model ready in %s (%d files)", manifest.get("model_dir"), len(manifest.get("files", {})))
     return manifest
@@ -63,7 +66,9 @@ def model_dir_from_manifest(manifest_path: str, *, check: bool = True) -> str:
     is still there at its recorded total size (milliseconds; a full re-hash is ``passk.checks``)."""
     try:
         manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
-        model_dir = str(manifest["model_dir"])
+        from passk.checks import resolve_model_dir
+
+        model_dir = str(resolve_model_dir(manifest_path, manifest["model_dir"]))
     except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise DataError(f"{manifest_path}: unreadable model manifest ({exc}); delete it to fetch the model again") from None
     if check:
