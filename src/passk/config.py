@@ -140,7 +140,7 @@ def figure_runs(config: dict[str, Any], figure: str) -> list[Run]:
     for curve in figure_curves(config, figure):
         for bench in fig["benchmarks"]:
             model = curve["model"]
-            runs.append(Run(model, bench, curve["setting"], run_n(config, model, bench), shard_size(config, bench)))
+            runs.append(Run(model, bench, curve_setting(curve, bench), run_n(config, model, bench), shard_size(config, bench)))
     return runs
 
 
@@ -155,6 +155,15 @@ def figure_curves(config: dict[str, Any], figure: str) -> list[dict[str, Any]]:
             else:
                 curves.append({"model": entry["model"], "setting": entry.get("setting", "default"), **({"label": entry["label"]} if "label" in entry else {})})
     return curves
+
+
+def curve_setting(curve: dict[str, Any], benchmark: str) -> str:
+    """The sampling setting of a curve on one benchmark: one name for all benchmarks, or a map
+    from benchmark to setting (Fig 17's entropy-matched temperatures differ per benchmark)."""
+    setting = curve.get("setting", "default")
+    if isinstance(setting, dict):
+        return str(setting.get(benchmark, "default"))
+    return str(setting)
 
 
 def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> list[Run]:
@@ -202,8 +211,14 @@ def check_config(config: dict[str, Any]) -> None:
         for curve in figure_curves(config, fig_name):
             if curve["model"] not in models:
                 raise ConfigError(f"config key figures.{fig_name}.models: model {curve['model']!r} is not configured under models")
-            if curve["setting"] != "default" and curve["setting"] not in settings:
-                raise ConfigError(f"config key figures.{fig_name}.models: setting {curve['setting']!r} is not configured under settings")
+            for bench in fig["benchmarks"]:
+                setting = curve_setting(curve, bench)
+                if setting != "default" and setting not in settings:
+                    raise ConfigError(f"config key figures.{fig_name}.models: setting {setting!r} is not configured under settings")
+            if isinstance(curve["setting"], dict):
+                extra = sorted(set(curve["setting"]) - set(fig["benchmarks"]))
+                if extra:
+                    raise ConfigError(f"config key figures.{fig_name}.models: setting names benchmarks {extra} that the figure does not show")
         for bench in fig["benchmarks"]:
             if benchmarks[bench].get("prompt", "model") == "model":
                 for curve in figure_curves(config, fig_name):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from passk import plots
+from passk.config import curve_setting
 from passk.errors import ConfigError
 
 RESULTS = "results"
@@ -36,7 +37,7 @@ def figure_panels(spec: dict[str, Any], table: str, key: str, results: str = RES
                 {
                     "label": entry["label"],
                     "role": entry["role"],
-                    "csv": run_file(entry["model"], bench["name"], entry["setting"], table, results),
+                    "csv": run_file(entry["model"], bench["name"], curve_setting(entry, bench["name"]), table, results),
                 }
                 for entry in group
             ]
@@ -65,7 +66,7 @@ def draw_coverage_table(spec: dict[str, Any], *, out_md: str, out_csv: str, resu
     if len(group) != 2 or len(spec["benchmarks"]) != 1:
         raise ConfigError(f"figures.{spec['name']}: a coverage table needs one benchmark and one pair of models")
     bench = spec["benchmarks"][0]["name"]
-    base, rl = ({"label": e["label"], "csv": run_file(e["model"], bench, e["setting"], "problems.csv", results)} for e in group)
+    base, rl = ({"label": e["label"], "csv": run_file(e["model"], bench, curve_setting(e, bench), "problems.csv", results)} for e in group)
     index_range = spec.get("index_range")
     plots.write_coverage_table(
         base,

@@ -126,3 +126,16 @@ def test_data_dir_errors_name_the_source(tmp_path: Path, monkeypatch: pytest.Mon
 def test_code_version_is_stable() -> None:
     assert pc.code_version("aggregate") == pc.code_version("aggregate")
     assert pc.code_version("aggregate") != pc.code_version("plot")
+
+
+def test_per_benchmark_settings_of_fig17() -> None:
+    config = load("config.yaml")
+    runs = {(r.model, r.benchmark, r.setting) for r in pc.figure_runs(config, "fig17_entropy_matched")}
+    assert ("simplerl-qwen2.5-7b", "aime24", "t1.5") in runs
+    assert ("simplerl-qwen2.5-7b", "math500", "t0.85") in runs
+    assert ("simplerl-qwen2.5-7b", "math500", "default") in runs
+    assert ("qwen2.5-7b", "aime24", "default") in runs
+    assert pc.sampling_slice(config, "t1.5")["temperature"] == 1.5
+    config["figures"]["fig17_entropy_matched"]["models"][0][2]["setting"]["aime25"] = "t1.5"
+    with pytest.raises(ConfigError, match="names benchmarks \\['aime25'\\] that the figure does not show"):
+        pc.check_config(config)

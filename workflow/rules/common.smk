@@ -171,7 +171,7 @@ def figure_spec(wildcards):
             entry = {"model": entry} if isinstance(entry, str) else dict(entry)
             model = config["models"][entry["model"]]
             entry.setdefault("setting", "default")
-            suffix = "" if entry["setting"] == "default" else f" ({entry['setting']})"
+            suffix = "" if entry["setting"] == "default" or isinstance(entry["setting"], dict) else f" ({entry['setting']})"
             entry.setdefault("label", model.get("label", entry["model"]) + suffix)
             entry["role"] = model["role"]
             row.append(entry)
