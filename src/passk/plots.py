@@ -460,3 +460,153 @@ def write_coverage_table(
     ]
     write_text(out_csv, _csv_text(COVERAGE_COLUMNS, rows))
     write_text(out_md, "\n".join(lines))
+
+
+# --------------------------------------------------------------------------------------------
+# Perplexity boxes (Fig 6)
+
+__all__ += ["PERPLEXITY_DATA_COLUMNS", "plot_perplexity_boxes", "write_perplexity_data"]
+
+_BOX_COLORS = ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+"""Box colours in box order (Fig 6 has four boxes per panel: blue, red, orange, green)."""
+
+PERPLEXITY_DATA_COLUMNS = (
+    "panel",
+    "label",
+    "problem_id",
+    "scorer",
+    "source",
+    "count",
+    "median",
+    "q1",
+    "q3",
+    "whisker_low",
+    "whisker_high",
+    "mean",
+    "values",
+)
+
+
+def _box_values(box: dict[str, Any], panel: dict[str, Any], cache: dict[str, list[dict[str, Any]]]) -> tuple[str, np.ndarray]:
+    """``(problem_id, finite ppl values)`` of one box, from a perplexity table or inline ``values``.
+
+    A table box selects the rows of (problem_id, scorer, source) in ``sample_index`` order; NaN
+    perplexities (empty responses) are dropped, because a box of NaN draws nothing. No value left
+    is a DataError, so a misspelt scorer or source never yields a silently empty box.
+    """
+    from passk.perplexity import read_perplexity_table
+
+    pid = str(box.get("problem_id", panel.get("problem_id", "")))
+    if "values" in box:
+        values = np.asarray(box["values"], dtype=np.float64)
+    elif "csv" in box:
+        for key in ("scorer", "source"):
+            if key not in box:
+                raise ConfigError(f"box {box['label']!r}: a 'csv' box needs {key!r}")
+        if not pid:
+            raise ConfigError(f"box {box['label']!r}: a 'csv' box needs 'problem_id' (on the box or its panel)")
+        path = str(box["csv"])
+        if path not in cache:
+            cache[path] = read_perplexity_table(path)
+        rows = sorted(
+            (r for r in cache[path] if r["problem_id"] == pid and r["scorer"] == str(box["scorer"]) and r["source"] == str(box["source"])),
+            key=lambda r: r["sample_index"],
+        )
+        values = np.asarray([r["ppl"] for r in rows], dtype=np.float64)
+    else:
+        raise ConfigError(f"box {box['label']!r}: needs 'csv' (a perplexity table) or 'values'")
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        where = box.get("csv", "inline values")
+        raise DataError(f"{where}: no perplexities for box {box['label']!r} (problem {pid!r}, scorer {box.get('scorer')!r}, source {box.get('source')!r})")
+    return pid, values
+
+
+def _box_stats(panels: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Per panel, per box: matplotlib's own box statistics plus the values, computed once so the
+    figure and its CSV twin show the same numbers (whiskers at 1.5 IQR, matplotlib's default)."""
+    from matplotlib.cbook import boxplot_stats
+
+    _check_panels(panels, "boxes")
+    cache: dict[str, list[dict[str, Any]]] = {}
+    out = []
+    for panel in panels:
+        stats = []
+        for box in panel["boxes"]:
+            pid, values = _box_values(box, panel, cache)
+            (st,) = boxplot_stats(values, whis=1.5)
+            st["label"] = box["label"]
+            st["values"] = values
+            st["problem_id"] = pid
+            stats.append(st)
+        out.append(stats)
+    return out
+
+
+def plot_perplexity_boxes(panels: list[dict[str, Any]], out_paths: list[str], *, settings: dict[str, Any] | None = None) -> None:
+    """Box plots with points of response perplexities, one panel per problem (paper Fig 6).
+
+    ``panels``: ``[{"title": "AIME24 #12", "problem_id": "aime24-12", "boxes": [{"label":
+    "PPL_Base(Y_Base)", "scorer": "base", "source": "qwen2.5-7b", "csv": perplexity table}, ...]}]``
+    — one box per (scorer, response source) pair, e.g. PPL_Base(Y_Base), PPL_Base(Y_RL),
+    PPL_RL(Y_RL), PPL_Base(Y_GT). A box reads the rows of its (problem_id, scorer, source) from a
+    :func:`passk.perplexity.perplexity_table` CSV (``problem_id`` on the box or the panel), or
+    takes inline ``values``; ``color`` overrides the box's colour. Every response is drawn as a
+    point over its box, spread evenly across the box in ``sample_index`` order (no random jitter,
+    so the bytes repeat). ``settings``: :data:`DEFAULT_SETTINGS` keys; the defaults here are two
+    panels per row and "Perplexity" on the y axis. Box statistics: :func:`write_perplexity_data`.
+    """
+    s = _settings({"ncols": 2, "width_per_panel": 3.6, "height_per_panel": 3.0, "xlabel": "", "ylabel": "Perplexity", **(settings or {})})
+    all_stats = _box_stats(panels)
+    with _style(s["fontsize"]):
+        fig, axes, _, _ = _new_figure(len(panels), s)
+        for ax, panel, stats in zip(axes, panels, all_stats):
+            positions = np.arange(1, len(stats) + 1, dtype=np.float64)
+            art = ax.bxp(stats, positions=positions, widths=0.55, showfliers=False, showmeans=False, patch_artist=True)
+            for j, (box, st) in enumerate(zip(panel["boxes"], stats)):
+                color = box.get("color") or _BOX_COLORS[j % len(_BOX_COLORS)]
+                art["boxes"][j].set_facecolor(color)
+                art["boxes"][j].set_alpha(0.35)
+                art["boxes"][j].set_edgecolor(color)
+                art["medians"][j].set_color("black")
+                m = st["values"].size
+                spread = np.linspace(-0.18, 0.18, m) if m > 1 else np.zeros(1)
+                ax.scatter(positions[j] + spread, st["values"], s=float(s["markersize"]) ** 2 * 2, color=color, edgecolors="black", linewidths=0.3, zorder=3)
+            ax.set_xticks(positions)
+            ax.set_xticklabels([st["label"] for st in stats], rotation=30, ha="right")
+            ax.set_xlim(0.4, len(stats) + 0.6)
+            ax.grid(axis="x", visible=False)
+            ax.set_title(panel.get("title", ""))
+            ax.set_xlabel(s["xlabel"])
+            ax.set_ylabel(s["ylabel"])
+        if s["suptitle"]:
+            fig.suptitle(s["suptitle"])
+        fig.tight_layout()
+        save_figure(fig, out_paths, s["dpi"])
+
+
+def write_perplexity_data(panels: list[dict[str, Any]], out_csv: str) -> None:
+    """The numbers behind :func:`plot_perplexity_boxes`: one row per box.
+
+    Columns ``panel,label,problem_id,scorer,source,count,median,q1,q3,whisker_low,whisker_high,
+    mean,values``: the box statistics exactly as drawn (matplotlib's ``boxplot_stats``, whiskers at
+    1.5 IQR), and ``values`` = every plotted perplexity in ``sample_index`` order, ``;``-joined.
+    Rows in panel then box order; floats as ``%.10f``; ``scorer``/``source`` empty for inline boxes.
+    """
+    all_stats = _box_stats(panels)
+    rows = []
+    for panel, stats in zip(panels, all_stats):
+        for box, st in zip(panel["boxes"], stats):
+            rows.append(
+                [
+                    panel.get("title", ""),
+                    st["label"],
+                    st["problem_id"],
+                    str(box.get("scorer", "")),
+                    str(box.get("source", "")),
+                    int(st["values"].size),
+                    *(format_float(st[key]) for key in ("med", "q1", "q3", "whislo", "whishi", "mean")),
+                    ";".join(format_float(v) for v in st["values"]),
+                ]
+            )
+    write_text(out_csv, _csv_text(PERPLEXITY_DATA_COLUMNS, rows))

@@ -48,6 +48,17 @@ MATH_TEMPLATES: dict[str, str] = {
         "respectively, i.e., <think> reasoning process here </think> <answer> answer here </answer>. "
         "User: {input}. Assistant:"
     ),
+    # No-CoT "direct answer" prompt for the guessability filter (paper App. D.2, Fig 12: Qwen2.5-7B
+    # sampled "without CoT"). The paper does not print its no-CoT prompt, so this wording is our
+    # choice: qwen-boxed's chat frame, asking for the boxed answer at once with no reasoning. It
+    # starts with "qwen", so it gets the qwen family's stop strings. Sample it with a small
+    # max_tokens, so a model that reasons anyway is cut off instead of counting as a guess.
+    "qwen-boxed-direct": (
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+        "<|im_start|>user\n{input}\nDo not reason or show any work. Immediately give only your final answer "
+        "within \\boxed{{}}.<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    ),
 }
 
 BASE_STOPS = ["</s>", "<|im_end|>", "<|endoftext|>"]

@@ -20,7 +20,37 @@ import pytest
 
 from passk.sandbox import bwrap
 
-pytestmark = pytest.mark.skipif(not bwrap.BwrapSandbox.available()[0], reason="bwrap unavailable: " + bwrap.BwrapSandbox.available()[1])
+DOCKER_IMAGE = os.environ.get("PASSK_DOCKER_IMAGE", "passk-sandbox:latest")
+
+
+def _docker_ready() -> tuple[bool, str]:
+    """A daemon answers and the sandbox image is there (docker/build-local.sh builds it offline)."""
+    from passk.sandbox.docker import DockerSandbox
+
+    ok, why = DockerSandbox.available()
+    if not ok:
+        return False, why
+    import docker
+
+    try:
+        docker.from_env(timeout=5).images.get(DOCKER_IMAGE)
+    except Exception as exc:  # noqa: BLE001 - image missing or daemon error
+        return False, f"image {DOCKER_IMAGE} is not built (run docker/build-local.sh): {type(exc).__name__}"
+    return True, ""
+
+
+BACKENDS = [
+    pytest.param(
+        {},
+        id="bwrap",
+        marks=pytest.mark.skipif(not bwrap.BwrapSandbox.available()[0], reason="bwrap unavailable: " + bwrap.BwrapSandbox.available()[1]),
+    ),
+    pytest.param(
+        {"backend": "docker", "docker_image": DOCKER_IMAGE},
+        id="docker",
+        marks=[pytest.mark.docker, pytest.mark.skipif(not _docker_ready()[0], reason="docker tests skipped: " + _docker_ready()[1])],
+    ),
+]
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 GOOD = PROMPT + "    return a + b\n"
@@ -109,7 +139,18 @@ def _children() -> set[int]:
     return out
 
 
-def test_hostile_programs(tmp_path, listener, monkeypatch):
+def _containers() -> set[str]:
+    """Ids of every container the Docker daemon knows (running or not); empty without a daemon."""
+    try:
+        import docker
+
+        return {c.id for c in docker.from_env(timeout=5).containers.list(all=True)}
+    except Exception:  # noqa: BLE001 - no daemon: nothing to leave behind
+        return set()
+
+
+@pytest.mark.parametrize("backend_cfg", BACKENDS)
+def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     from passk.verify.code import verify_shard
 
     port, received = listener
@@ -129,6 +170,7 @@ def test_hostile_programs(tmp_path, listener, monkeypatch):
     samples = [{"problem_id": "Toy/0", "sample_index": i, "solution": progs[n]} for i, n in enumerate(names)]
     samples.append({"problem_id": "Toy/0", "sample_index": len(names), "solution": GOOD})
     before = _children()
+    containers_before = _containers() if backend_cfg else set()
     t0 = time.time()
     rows = verify_shard(
         {"Toy/0": problem},
@@ -136,7 +178,7 @@ def test_hostile_programs(tmp_path, listener, monkeypatch):
         {"dataset": "humaneval_plus"},
         workers=2,
         groundtruth_path=str(gt),
-        sandbox_cfg={"min_time_limit": 1.0, "startup_slack": 8.0, "timeout_per_task": 3.0, "memory_mb": 512, "max_processes": 16},
+        sandbox_cfg={"min_time_limit": 1.0, "startup_slack": 8.0, "timeout_per_task": 3.0, "memory_mb": 512, "max_processes": 16, **backend_cfg},
     )
     elapsed = time.time() - t0
     by = {names[r["sample_index"]] if r["sample_index"] < len(names) else "good": r for r in rows}
@@ -149,6 +191,8 @@ def test_hostile_programs(tmp_path, listener, monkeypatch):
     assert received == [], f"a sandboxed program reached the loopback listener: {received}"
     time.sleep(0.5)
     assert _children() - before == set(), "processes left behind"
+    if backend_cfg:
+        assert _containers() - containers_before == set(), "containers left behind"
     # Specific statuses where they are unambiguous.
     assert by["infinite_loop"]["status"] == "timeout"
     assert by["c_loop_ignores_signals"]["status"] in ("timeout", "memory")
