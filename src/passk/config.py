@@ -33,7 +33,8 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "groundtruth": ("passk.benchmarks.evalplus", "passk.verify.code"),
     "verify": ("passk.verify.math", "passk.verify.math_answers", "passk.verify.code", "passk.verify.lcb"),
     "aggregate": ("passk.metrics", "passk.aggregate"),
-    "plot": ("passk.plots", "passk.metrics"),
+    "plot": ("passk.plots", "passk.metrics", "passk.figures", "passk.guess_filter"),
+    "perplexity": ("passk.perplexity", "passk.prompts"),
 }
 
 
@@ -141,6 +142,10 @@ def figure_runs(config: dict[str, Any], figure: str) -> list[Run]:
         for bench in fig["benchmarks"]:
             model = curve["model"]
             runs.append(Run(model, bench, curve_setting(curve, bench), run_n(config, model, bench), shard_size(config, bench)))
+    if fig.get("filter"):
+        filt = fig["filter"]
+        for bench in fig["benchmarks"]:
+            runs.append(Run(filt["model"], bench, filt.get("setting", "default"), run_n(config, filt["model"], bench), shard_size(config, bench)))
     return runs
 
 
@@ -203,8 +208,18 @@ def check_config(config: dict[str, Any]) -> None:
             if int(n) % size:
                 raise ConfigError(f"config key {where}: n={n} is not a multiple of the shard size {size} (grow n by whole shards)")
     for fig_name, fig in config.get("figures", {}).items():
-        if fig["kind"] == "coverage_table" and (len(fig["benchmarks"]) != 1 or [len(g) for g in fig["models"]] != [2]):
-            raise ConfigError(f"config key figures.{fig_name}: a coverage_table needs one benchmark and one group of two models (base, then RL)")
+        if fig["kind"] in ("coverage_table", "perplexity") and (len(fig["benchmarks"]) != 1 or [len(g) for g in fig["models"]] != [2]):
+            raise ConfigError(f"config key figures.{fig_name}: a {fig['kind']} figure needs one benchmark and one group of two models (base, then RL)")
+        if fig["kind"] == "perplexity" and not fig.get("problems"):
+            raise ConfigError(f"config key figures.{fig_name}.problems: a perplexity figure needs the problem ids to score")
+        if fig.get("filter"):
+            filt = fig["filter"]
+            if fig["kind"] != "passk_curves":
+                raise ConfigError(f"config key figures.{fig_name}.filter: only passk_curves figures can be filtered")
+            if filt["model"] not in models:
+                raise ConfigError(f"config key figures.{fig_name}.filter.model: model {filt['model']!r} is not configured under models")
+            if filt.get("setting", "default") != "default" and filt["setting"] not in settings:
+                raise ConfigError(f"config key figures.{fig_name}.filter.setting: setting {filt['setting']!r} is not configured under settings")
         for bench in fig["benchmarks"]:
             if bench not in benchmarks:
                 raise ConfigError(f"config key figures.{fig_name}.benchmarks: benchmark {bench!r} is not configured under benchmarks")

@@ -26,7 +26,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
 
 
 def test_first_run_builds_every_figure(built: Path) -> None:
-    for name in ("fig2_math", "fig9_math", "fig10_oat_dapo", "fig4_code", "fig5_minerva_histogram"):
+    for name in ("fig2_math", "fig9_math", "fig10_oat_dapo", "fig4_code", "fig5_minerva_histogram", "fig3_lcb", "fig11_lcb_windows", "fig12_aime_guess_filtered", "fig6_perplexity"):
         for ext in ("png", "pdf", "csv"):
             assert (built / "results" / "figures" / f"{name}.{ext}").stat().st_size > 0
     table = (built / "results" / "tables" / "table4_aime_coverage.md").read_text()
@@ -34,6 +34,14 @@ def test_first_run_builds_every_figure(built: Path) -> None:
     curve = (built / "results" / "passk" / "tiny-rl" / "math500" / "default" / "curve.csv").read_text().splitlines()
     assert curve[0].startswith("k,pass_at_k")
     assert len(curve) == 1 + 8  # k = 1..n with n = 8
+    assert "tiny-base-direct" in (built / "results" / "filters" / "fig12_aime_guess_filtered.json").read_text()
+    ppl = (built / "results" / "perplexity" / "fig6_perplexity.csv").read_text().splitlines()
+    assert ppl[0] == "problem_id,source,scorer,sample_index,num_tokens,mean_logprob,ppl"
+    assert len(ppl) == 1 + 2 * 4 * 3  # 2 problems x 4 answers x (base on base, base on rl, rl on rl)
+    for bench in ("humaneval_plus", "mbpp_plus", "lcb_2408_2501"):  # the sandbox ran every program
+        rows = (built / "results" / "passk" / "tiny-rl" / bench / "default" / "problems.csv").read_text().splitlines()
+        header = rows[0].split(",")
+        assert all(int(r.split(",")[header.index("status_sandbox_error")]) == 0 for r in rows[1:]), rows
     report = (built / "results" / "reports" / "sampling.csv").read_text()
     assert "tiny-base,aime24,default,40," in report  # 5 problems x 8 samples
 

@@ -33,6 +33,8 @@ def _alternation(names):
 
 FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] != "coverage_table"]
 FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
+FIGURES_FILTERED = [f for f, spec in config["figures"].items() if spec.get("filter")]
+FIGURES_PERPLEXITY = [f for f, spec in config["figures"].items() if spec["kind"] == "perplexity"]
 
 
 wildcard_constraints:
@@ -180,7 +182,54 @@ def figure_spec(wildcards):
         {"name": b, "label": config["benchmarks"][b].get("label", b)} for b in fig["benchmarks"]
     ]
     return {"name": wildcards.figure, "kind": fig["kind"], "title": fig.get("title", wildcards.figure),
-            "groups": curves, "benchmarks": benches, "index_range": fig.get("index_range")}
+            "groups": curves, "benchmarks": benches, "index_range": fig.get("index_range"),
+            "filter": fig.get("filter"), "problems": fig.get("problems"), "per_problem": fig.get("per_problem", 16)}
+
+
+def filter_inputs(wildcards):
+    """Fig 12: the guessability filter a figure's curves are computed under (none for most)."""
+    return [f"results/filters/{wildcards.figure}.json"] if config["figures"][wildcards.figure].get("filter") else []
+
+
+def filter_run_problems(wildcards):
+    """The per-problem tables of a figure's no-CoT filter run, one per benchmark."""
+    fig = config["figures"][wildcards.figure]
+    filt = fig["filter"]
+    return [
+        f"results/passk/{filt['model']}/{b}/{filt.get('setting', 'default')}/problems.csv"
+        for b in fig["benchmarks"]
+    ]
+
+
+def perplexity_table(wildcards):
+    """Fig 6: the perplexity table a figure draws (none for other kinds)."""
+    return [f"results/perplexity/{wildcards.figure}.csv"] if config["figures"][wildcards.figure]["kind"] == "perplexity" else []
+
+
+def perplexity_inputs(wildcards):
+    """Sample shards and model manifests of a perplexity figure's base and RL models."""
+    fig = config["figures"][wildcards.figure]
+    bench = fig["benchmarks"][0]
+    (base, rl) = fig["models"][0]
+    inputs = {"problems": f"results/problems/{bench}.jsonl"}
+    for role, entry in (("base", base), ("rl", rl)):
+        entry = {"model": entry} if isinstance(entry, str) else entry
+        run = RUN_INDEX[(entry["model"], bench, pc.curve_setting(entry, bench))]
+        inputs[f"{role}_samples"] = [
+            f"results/samples/{run.model}/{bench}/{run.setting}/shard-{s}.parquet" for s in run.shards
+        ]
+        inputs[f"{role}_model"] = f"resources/models/{weights_id(run.model)}/manifest.json"
+    return inputs
+
+
+def perplexity_models(wildcards):
+    """Names and templates of a perplexity figure's two models (what its scores depend on)."""
+    fig = config["figures"][wildcards.figure]
+    out = {}
+    for role, entry in zip(("base", "rl"), fig["models"][0]):
+        name = entry if isinstance(entry, str) else entry["model"]
+        out[role] = model_slice(name)
+    return out
 
 
 def plot_settings(wildcards):

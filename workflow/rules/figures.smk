@@ -3,6 +3,8 @@ rule plot_figure:
     input:
         curves=lambda wc: figure_run_files(wc, "curve.csv"),
         problems=lambda wc: figure_run_files(wc, "problems.csv"),
+        filter=filter_inputs,
+        perplexity=perplexity_table,
     output:
         png="results/figures/{figure}.png",
         pdf="results/figures/{figure}.pdf",
@@ -50,3 +52,46 @@ for _figure in config["figures"]:
         localrule: True
         input:
             figure_outputs(_figure),
+
+
+rule guess_filter:
+    """Fig 12: the problems a no-CoT run answers right with low but non-zero accuracy (guessable)."""
+    input:
+        filter_run_problems,
+    output:
+        "results/filters/{figure}.json",
+    wildcard_constraints:
+        figure=_alternation(FIGURES_FILTERED),
+    params:
+        filter=lambda wc: config["figures"][wc.figure]["filter"],
+        code=pc.code_version("plot"),
+    log:
+        "logs/guess_filter/{figure}.log",
+    conda:
+        "../../envs/plot.yaml"
+    script:
+        "../scripts/guess_filter.py"
+
+
+rule perplexity:
+    """Fig 6: perplexity of each model's sampled answers under the base and the RL model."""
+    input:
+        unpack(perplexity_inputs),
+    output:
+        "results/perplexity/{figure}.csv",
+    wildcard_constraints:
+        figure=_alternation(FIGURES_PERPLEXITY),
+    params:
+        figure=figure_spec,
+        models=perplexity_models,
+        backend=lambda wc: pc.backend_slice(config, perplexity_models(wc)["base"]["name"]),
+        seed=config["sampling"]["seed"],
+        code=pc.code_version("perplexity"),
+    resources:
+        gpu=lambda wc: 1 if config["sampling"]["backend"] == "vllm" else 0,
+    log:
+        "logs/perplexity/{figure}.log",
+    conda:
+        SAMPLING_ENV
+    script:
+        "../scripts/perplexity.py"

@@ -8,7 +8,8 @@ Protocol. The parent writes ``program.py`` and feeds the task on stdin (pickled 
 inputs, expected outputs, per-test time limits, a random nonce; a pipe, not a scratch file, because
 some tasks are >100 MB — HumanEval/15's is 147 MB — beyond the file-size rlimit and the scratch
 tmpfs). The harness reads the whole task before the program runs, points fd 0 and fd 1 at
-/dev/null (prints cannot corrupt the report) and makes stdin raise, then writes JSON lines to a saved copy of the original stdout:
+/dev/null (prints cannot corrupt the report) and makes stdin raise, then writes JSON lines to a
+saved copy of the original stdout:
 
 - ``{"t": i, "s": status, ...}`` for the first test that did not pass (status ``fail``,
   ``timeout``, ``error``, ``memory``), and the harness stops there (evalplus's fast check);
@@ -20,7 +21,8 @@ never produces it. Outputs are reduced to plain data before comparison, so an ob
 ``__eq__`` always returns True cannot pass (evalplus compares with ``out == exp`` and would pass it).
 
 Comparison follows evalplus 0.3.1 ``unsafe_execute``: exact ``==``; the MBPP/HumanEval special
-oracles; ``atol`` forced to 1e-6 once a float expected output is seen; then ``type(out) ==
+oracles; ``atol`` forced to 1e-6 once a float expected output is seen (base and plus are separate
+calls in evalplus, so it is reset at ``plus_start``); then ``type(out) ==
 type(exp)``, equal lengths and ``allclose(rtol=1e-7, atol)``.
 
 In ``record`` mode (ground truth) the harness runs the canonical solution on deep copies of the

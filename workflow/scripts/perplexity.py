@@ -1,0 +1,22 @@
+"""Fig 6: score sampled answers under the base and the RL model (rule perplexity)."""
+
+from passk.figures import score_perplexity_figure
+from passk.workflow_support import run_rule
+
+
+def body(sm):
+    score_perplexity_figure(
+        dict(sm.params.figure),
+        dict(sm.params.models),
+        problems_path=sm.input.problems,
+        base_samples=list(sm.input.base_samples),
+        rl_samples=list(sm.input.rl_samples),
+        base_manifest=sm.input.base_model,
+        rl_manifest=sm.input.rl_model,
+        backend=dict(sm.params.backend),
+        seed=int(sm.params.seed),
+        out_csv=sm.output[0],
+    )
+
+
+run_rule(snakemake, body)  # noqa: F821 - injected by Snakemake
