@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def test_schema_errors_name_the_key(edit, message: str) -> None:
         (lambda c: c["benchmarks"]["math500"].update(prompt="humaneval"), "config key benchmarks.math500.prompt: unknown prompt 'humaneval'"),
         (lambda c: c["figures"]["fig16_temperature"]["models"][1][0].update(setting="t9"), "setting 't9' is not configured under settings"),
         (lambda c: c["benchmarks"]["olympiadbench"]["n_per_model"].update({"llama-4": 1024}), "benchmarks.olympiadbench.n_per_model.llama-4: model 'llama-4' is not configured"),
-        (lambda c: c["figures"]["table4_aime_coverage"]["models"][0].pop(), "config key figures.table4_aime_coverage: a coverage_table needs one benchmark and one group of two models"),
+        (lambda c: c["figures"]["table4_aime_coverage"]["models"][0].pop(), "config key figures.table4_aime_coverage: a coverage_table figure needs one benchmark and one group of two models"),
     ],
 )
 def test_semantic_errors_name_the_key(edit, message: str) -> None:
@@ -139,3 +140,26 @@ def test_per_benchmark_settings_of_fig17() -> None:
     config["figures"]["fig17_entropy_matched"]["models"][0][2]["setting"]["aime25"] = "t1.5"
     with pytest.raises(ConfigError, match="names benchmarks \\['aime25'\\] that the figure does not show"):
         pc.check_config(config)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["figures"]["fig12_aime_guess_filtered"]["filter"].update(model="gpt-x"), "figures.fig12_aime_guess_filtered.filter.model: model 'gpt-x' is not configured"),
+        (lambda c: c["figures"]["fig12_aime_guess_filtered"]["filter"].update(setting="t7"), "figures.fig12_aime_guess_filtered.filter.setting: setting 't7' is not configured"),
+        (lambda c: c["figures"]["fig6_perplexity"].pop("problems"), "figures.fig6_perplexity.problems: a perplexity figure needs the problem ids"),
+        (lambda c: c["figures"]["fig5_minerva_histogram"].update(filter={"model": "qwen2.5-7b-direct"}), "figures.fig5_minerva_histogram.filter: only passk_curves figures can be filtered"),
+    ],
+)
+def test_filter_and_perplexity_figures_are_checked(edit, message: str) -> None:
+    config = load("config.yaml")
+    edit(config)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        pc.check_config(config)
+
+
+def test_filter_run_is_sampled() -> None:
+    config = load("config.yaml")
+    runs = {(r.model, r.benchmark, r.setting) for r in pc.figure_runs(config, "fig12_aime_guess_filtered")}
+    assert ("qwen2.5-7b-direct", "aime24", "direct64") in runs
+    assert pc.sampling_slice(config, "direct64")["max_tokens"] == 64
