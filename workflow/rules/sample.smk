@@ -18,7 +18,7 @@ rule sample:
     log:
         "logs/sample/{model}/{bench}/{setting}/shard-{shard}.log",
     benchmark:
-        "benchmarks/runs/sample/{model}/{bench}/{setting}/shard-{shard}.tsv"
+        "logs/benchmarks/sample/{model}/{bench}/{setting}/shard-{shard}.tsv"
     conda:
         SAMPLING_ENV
     script:

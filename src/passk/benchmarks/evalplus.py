@@ -12,6 +12,8 @@ are used (``test_inputs``), rather than re-implementing its per-task table.
 
 from __future__ import annotations
 
+import logging
+
 import gzip
 import json
 import os
@@ -24,6 +26,8 @@ from typing import Any
 
 from passk.errors import ConfigError, DataError
 from passk.io import atomic_open, iter_jsonl, sha256_file, write_jsonl
+
+log = logging.getLogger(__name__)
 
 DATASETS: dict[str, dict[str, str]] = {
     "humaneval_plus": {
@@ -146,29 +150,51 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
     problems = [rec for _, rec in iter_jsonl(problems_path)]
     t0 = time.time()
 
+    def record(problem: dict[str, Any], inputs: list[Any]) -> tuple[dict[str, Any] | None, str]:
+        """Outputs and runtimes of the canonical solution on ``inputs`` (None and why on failure)."""
+        nonce = secrets.token_hex(8)
+        payload = dict(
+            mode="record",
+            dataset=problem["tests"]["dataset"],
+            entry_point=problem["tests"]["entry_point"],
+            inputs=inputs,
+            nonce=nonce,
+            time_limits=[],
+            exec_limit=60.0,
+            output_not_none=problem["tests"]["dataset"] == "mbpp"
+            and problem["tests"]["entry_point"] in ("check_str", "text_match_three", "text_starta_endb"),
+        )
+        res, lines = run_harness(sandbox, settings, program_of_canonical(problem), payload, wall=600.0)
+        rec = next((ln for ln in lines if ln.get("record") == nonce), None)
+        if rec is None or len(rec["outputs"]) != len(inputs):
+            why = res.error or res.stderr.decode("utf-8", "replace")[-800:] or f"report={str(lines[:2])[:500]} exit={res.exit_code} signal={res.signal} timed_out={res.timed_out}"
+            return None, why
+        return rec, ""
+
     def one(problem: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        entry = {}
+        entry: dict[str, Any] = {}
         for which in ("base", "plus"):
             inputs = test_inputs(problem, f"{which}_input")
-            nonce = secrets.token_hex(8)
-            payload = dict(
-                mode="record",
-                dataset=problem["tests"]["dataset"],
-                entry_point=problem["tests"]["entry_point"],
-                inputs=inputs,
-                nonce=nonce,
-                time_limits=[],
-                exec_limit=60.0,
-                output_not_none=problem["tests"]["dataset"] == "mbpp"
-                and problem["tests"]["entry_point"] in ("check_str", "text_match_three", "text_starta_endb"),
-            )
-            res, lines = run_harness(sandbox, settings, program_of_canonical(problem), payload, wall=600.0)
-            rec = next((ln for ln in lines if ln.get("record") == nonce), None)
-            if rec is None or len(rec["outputs"]) != len(inputs):
-                why = res.error or res.stderr.decode("utf-8", "replace")[-800:] or f"report={str(lines[:2])[:500]} exit={res.exit_code} signal={res.signal} timed_out={res.timed_out}"
-                raise DataError(f"{problems_path}: canonical solution of {problem['id']} failed on its {which} inputs: {why}")
-            entry[which] = rec["outputs"]
-            entry[f"{which}_time"] = rec["times"]
+            rec, why = record(problem, inputs)
+            if rec is not None:
+                entry[which], entry[f"{which}_time"] = rec["outputs"], rec["times"]
+                continue
+            if which == "base":
+                raise DataError(f"{problems_path}: canonical solution of {problem['id']} failed on its base inputs: {why}")
+            # A plus input whose expected output the sandbox cannot hold (Mbpp/255: 1.6 M tuples,
+            # 1.15 GB encoded; evalplus fails its own canonical there too) is dropped, one by one,
+            # and recorded; the rest of the task is still graded.
+            kept, outputs, times, dropped = [], [], [], []
+            for i, value in enumerate(inputs):
+                single, why_one = record(problem, [value])
+                if single is None:
+                    dropped.append(i)
+                    log.warning("%s: plus input %d dropped: the canonical solution cannot run it within the sandbox limits (%s)", problem["id"], i, why_one[-200:])
+                    continue
+                kept.append(i)
+                outputs += single["outputs"]
+                times += single["times"]
+            entry.update(plus=outputs, plus_time=times, plus_kept=kept, plus_dropped=dropped)
         return problem["id"], entry
 
     workers = int(sandbox_cfg.get("groundtruth_workers", 1))
@@ -182,6 +208,7 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         "backend": settings["backend"],
         "seconds": round(time.time() - t0, 2),
         "workers": workers,
+        "dropped_plus_inputs": {tid: e["plus_dropped"] for tid, e in sorted(tasks.items()) if e.get("plus_dropped")},
     }
     with atomic_open(out_path, "wb") as fh:
         with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:

@@ -87,13 +87,17 @@ class DockerSandbox(Sandbox):
         # tmpfs. The wrapper (PID 1) stays alive after the program so the parent can read the
         # outputs from the tmpfs, whose size cap also bounds stdout and stderr.
         script = (
-            'cp -R /in/. /tmp/ && cd /tmp && { "$@" < .stdin > .stdout 2> .stderr; echo $? > ' + done_name + "; }; "
+            'cp -R /in/files/. /tmp/ && cd /tmp && { "$@" < /in/stdin > .stdout 2> .stderr; echo $? > ' + done_name + "; }; "
             "exec sleep 100000"
         )
         t0 = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="passk-docker-") as staging:
-            for name, data in {**(files or {}), ".stdin": stdin}.items():
-                path = os.path.join(staging, name)
+            # stdin stays on the bind mount (tasks can be 150 MB), only files go onto the tmpfs.
+            with open(os.path.join(staging, "stdin"), "wb") as fh:
+                fh.write(stdin)
+            os.makedirs(os.path.join(staging, "files"))
+            for name, data in (files or {}).items():
+                path = os.path.join(staging, "files", name)
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "wb") as fh:
                     fh.write(data)

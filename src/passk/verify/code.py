@@ -175,6 +175,7 @@ def load_groundtruth(path: str) -> dict[str, Any]:
                 "plus": [H.decode(v) for v in e["plus"]],
                 "base_time": e["base_time"],
                 "plus_time": e["plus_time"],
+                "plus_kept": e.get("plus_kept"),
             }
             for tid, e in raw["tasks"].items()
         }
@@ -189,6 +190,10 @@ class TaskPlan:
         from passk.benchmarks.evalplus import test_inputs
 
         base, plus = test_inputs(problem, "base_input"), test_inputs(problem, "plus_input")
+        plus_ids = list(range(len(plus)))
+        if gt.get("plus_kept") is not None:  # inputs whose expected output the sandbox could not hold
+            plus_ids = list(gt["plus_kept"])
+            plus = [plus[i] for i in plus_ids]
         mn, fac = float(settings["min_time_limit"]), float(settings["time_limit_factor"])
         tl_base = [max(mn, fac * t) for t in gt["base_time"]]
         tl_plus = [max(mn, fac * t) for t in gt["plus_time"]]
@@ -206,7 +211,7 @@ class TaskPlan:
             time_limits=tl_base + tl_plus,
             plus_start=len(base),
             exec_limit=mn,
-            labels=[f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in range(len(plus))],
+            labels=[f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in plus_ids],
         )
         self.n = len(base) + len(plus)
 
