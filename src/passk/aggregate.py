@@ -26,7 +26,6 @@ every one of 2048 k values would cost 2048 × 1000 means for no visible gain.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import os
 from collections.abc import Sequence
@@ -36,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from passk.errors import DataError
-from passk.io import iter_jsonl, write_text
+from passk.io import csv_text, iter_jsonl, write_text
 from passk.metrics import bootstrap_ci_curve, dataset_pass_at_k, default_ks
 from passk.records import VERDICT_STATUSES, read_verdicts
 
@@ -67,12 +66,22 @@ def format_float(x: float) -> str:
     return "0.0000000000" if text == "-0.0000000000" else text
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
+def curve_rows(ns: np.ndarray, cs: np.ndarray, *, n_boot: int, seed: int, level: float) -> list[list[Any]]:
+    """Rows of a curve table: ``k, pass@k, ci_low, ci_high`` for k = 1..min n, the plain mean over
+    problems, with a percentile bootstrap over problems at powers of two and the last k (``nan``
+    elsewhere). Problems are taken in the given order, the order the bootstrap resamples."""
+    n_min = int(ns.min())
+    curve = dataset_pass_at_k(ns, cs, None)
+    ci_ks = default_ks(n_min)
+    low, high = bootstrap_ci_curve(ns, cs, ci_ks, n_boot, seed, level=level)
+    ci_low = np.full(n_min, np.nan)
+    ci_high = np.full(n_min, np.nan)
+    ci_low[np.asarray(ci_ks) - 1] = low
+    ci_high[np.asarray(ci_ks) - 1] = high
+    return [
+        [k, format_float(curve[k - 1]), format_float(ci_low[k - 1]), format_float(ci_high[k - 1])]
+        for k in range(1, n_min + 1)
+    ]
 
 
 def _read_problems(problems_path: str) -> dict[str, int]:
@@ -172,22 +181,11 @@ def aggregate(
 
     ns = np.array([n_of[p] for p in order], dtype=np.int64)
     cs = np.array([c_of[p] for p in order], dtype=np.int64)
-    n_min = int(ns.min())
-    curve = dataset_pass_at_k(ns, cs, None)
-    ci_ks = default_ks(n_min)
-    low, high = bootstrap_ci_curve(ns, cs, ci_ks, n_boot, seed, level=level)
-    ci_low = np.full(n_min, np.nan)
-    ci_high = np.full(n_min, np.nan)
-    ci_low[np.asarray(ci_ks) - 1] = low
-    ci_high[np.asarray(ci_ks) - 1] = high
-    curve_rows = [
-        [k, format_float(curve[k - 1]), format_float(ci_low[k - 1]), format_float(ci_high[k - 1])]
-        for k in range(1, n_min + 1)
-    ]
+    rows = curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level)
 
     # Write the curve last: a rule that checks the curve exists implies the table does too.
-    write_text(out_problems_csv, _csv_text(PROBLEM_COLUMNS, problem_rows))
-    write_text(out_curve_csv, _csv_text(CURVE_COLUMNS, curve_rows))
+    write_text(out_problems_csv, csv_text(PROBLEM_COLUMNS, problem_rows))
+    write_text(out_curve_csv, csv_text(CURVE_COLUMNS, rows))
 
 
 def read_problems_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -27,10 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from passk.aggregate import CI_LEVEL, CI_N_BOOT, CI_SEED, CURVE_COLUMNS, format_float, read_problems_csv
+from passk.aggregate import CI_LEVEL, CI_N_BOOT, CI_SEED, CURVE_COLUMNS, curve_rows, read_problems_csv
 from passk.errors import ConfigError, DataError
-from passk.io import read_json, write_json, write_text
-from passk.metrics import bootstrap_ci_curve, dataset_pass_at_k, default_ks
+from passk.io import csv_text, read_json, write_json, write_text
 
 __all__ = ["filtered_curve", "guessable", "read_filter", "write_filter"]
 
@@ -89,17 +88,6 @@ def read_filter(path: str | os.PathLike[str]) -> list[str]:
     return [str(i) for i in data["excluded"]]
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
 def filtered_curve(
     problems_csv: str,
     exclude_ids: Sequence[str],
@@ -116,8 +104,7 @@ def filtered_curve(
     problems, a percentile bootstrap over problems (``n_boot`` resamples, ``seed``) at powers of
     two and the last k and ``nan`` elsewhere, floats as ``%.10f``; problems stay in the CSV's
     (index) order, which is the order the bootstrap resamples. The arithmetic is
-    :mod:`passk.metrics`' (aggregate's curve block is not a separate function, so its few lines
-    of glue are mirrored here; the tests compare the bytes with aggregate's own output). An id to
+    :mod:`passk.metrics`' (:func:`passk.aggregate.curve_rows`, the function aggregate writes its curves with). An id to
     exclude that is not in the CSV is a DataError: a filter from another benchmark would
     otherwise silently exclude nothing.
     """
@@ -132,13 +119,4 @@ def filtered_curve(
         raise DataError(f"{problems_csv}: the filter excludes every problem")
     ns = np.array([r["n"] for r in kept], dtype=np.int64)
     cs = np.array([r["c"] for r in kept], dtype=np.int64)
-    n_min = int(ns.min())
-    curve = dataset_pass_at_k(ns, cs, None)
-    ci_ks = default_ks(n_min)
-    low, high = bootstrap_ci_curve(ns, cs, ci_ks, n_boot, seed, level=level)
-    ci_low = np.full(n_min, np.nan)
-    ci_high = np.full(n_min, np.nan)
-    ci_low[np.asarray(ci_ks) - 1] = low
-    ci_high[np.asarray(ci_ks) - 1] = high
-    out = [[k, format_float(curve[k - 1]), format_float(ci_low[k - 1]), format_float(ci_high[k - 1])] for k in range(1, n_min + 1)]
-    write_text(out_curve_csv, _csv_text(CURVE_COLUMNS, out))
+    write_text(out_curve_csv, csv_text(CURVE_COLUMNS, curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level)))

@@ -8,12 +8,14 @@ report the file and line of a malformed record.
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
 import hashlib
+import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,15 @@ def write_jsonl(path: str | os.PathLike[str], records: Iterable[dict[str, Any]])
             fh.write(dumps_line(record) + "\n")
             count += 1
     return count
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text with a header and ``\\n`` line ends (stable bytes for the same rows)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 def open_text(path: str | os.PathLike[str]) -> Any:

@@ -54,7 +54,7 @@ from typing import Any
 
 from passk.aggregate import format_float
 from passk.errors import ConfigError, DataError
-from passk.io import write_text
+from passk.io import csv_text, write_text
 from passk.records import read_samples
 
 __all__ = [
@@ -75,7 +75,6 @@ PERPLEXITY_COLUMNS: tuple[str, ...] = ("problem_id", "source", "scorer", "sample
 
 _DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 _HEAD_CHUNK = 256  # response positions per output-head call: 256 x 152k vocab x 8 B ≈ 310 MB of float64 log-probs
-_CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "max_sequence_length")
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,22 +106,10 @@ def perplexity_stats(logprobs: Sequence[float]) -> dict[str, Any]:
 
 
 def _context_length(model_dir: str) -> int | None:
-    """``max_position_embeddings`` (or a sibling key) of ``config.json``, None if absent."""
-    import json
+    """The context length of ``config.json``: the same reading the sampling guard uses."""
+    from passk.sampling.shard import model_context_length
 
-    path = Path(model_dir) / "config.json"
-    if not path.exists():
-        return None
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: malformed JSON ({exc.msg})") from None
-    for section in (config, config.get("text_config") or {}):
-        for key in _CONTEXT_KEYS:
-            value = section.get(key)
-            if isinstance(value, int) and value > 0:
-                return value
-    return None
+    return model_context_length(model_dir)
 
 
 def _check_items(items: Sequence[dict[str, Any]]) -> None:
@@ -477,17 +464,6 @@ def with_prompts(
     return out
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
 def perplexity_table(rows: Iterable[dict[str, Any]], out_csv: str) -> None:
     """Write scored responses as one CSV, atomically and byte-deterministically.
 
@@ -513,7 +489,7 @@ def perplexity_table(rows: Iterable[dict[str, Any]], out_csv: str) -> None:
     if not out:
         raise DataError("perplexity_table: no rows")
     out.sort(key=lambda r: (r[0], r[2], r[1], r[3]))
-    write_text(out_csv, _csv_text(PERPLEXITY_COLUMNS, out))
+    write_text(out_csv, csv_text(PERPLEXITY_COLUMNS, out))
 
 
 def read_perplexity_table(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

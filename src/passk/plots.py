@@ -17,8 +17,6 @@ pass@k panels, per-problem CSVs (``problem_id,index,n,c,...``) for histograms an
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -36,7 +34,7 @@ from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
 
 from passk.aggregate import format_float, read_curve_csv, read_problems_csv  # noqa: E402
 from passk.errors import ConfigError, DataError  # noqa: E402
-from passk.io import atomic_path, write_text  # noqa: E402
+from passk.io import atomic_path, csv_text, write_text  # noqa: E402
 from passk.metrics import HISTOGRAM_LABELS, accuracy_histogram, compare_coverage  # noqa: E402
 
 __all__ = [
@@ -261,14 +259,6 @@ def plot_passk_grid(panels: list[dict[str, Any]], out_paths: list[str], *, setti
         save_figure(fig, out_paths, s["dpi"])
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
 FIGURE_DATA_COLUMNS = ("panel", "label", "role", "k", "pass_at_k", "ci_low", "ci_high")
 
 
@@ -295,7 +285,7 @@ def write_figure_data(panels: list[dict[str, Any]], out_csv: str) -> None:
                         format_float(data["ci_high"][i]) if "ci_high" in data else "nan",
                     ]
                 )
-    write_text(out_csv, _csv_text(FIGURE_DATA_COLUMNS, rows))
+    write_text(out_csv, csv_text(FIGURE_DATA_COLUMNS, rows))
 
 
 def _load_counts(model: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, list[int], list[str]]:
@@ -387,7 +377,7 @@ def write_histogram_data(panels: list[dict[str, Any]], out_csv: str) -> None:
             hist = accuracy_histogram(ns, cs)
             for label, count, pct in zip(hist.labels, hist.counts, hist.percentages):
                 rows.append([panel.get("title", ""), model["label"], model.get("role", "base"), label, int(count), format_float(pct)])
-    write_text(out_csv, _csv_text(HISTOGRAM_DATA_COLUMNS, rows))
+    write_text(out_csv, csv_text(HISTOGRAM_DATA_COLUMNS, rows))
 
 
 COVERAGE_COLUMNS = ("index", "problem_id", "base_n", "base_c", "base_solved", "rl_n", "rl_c", "rl_solved", "category")
@@ -458,7 +448,7 @@ def write_coverage_table(
         f"{rl['label']} ⊆ {base['label']}: {'yes' if cmp.rl_subset_of_base else 'no'}",
         "",
     ]
-    write_text(out_csv, _csv_text(COVERAGE_COLUMNS, rows))
+    write_text(out_csv, csv_text(COVERAGE_COLUMNS, rows))
     write_text(out_md, "\n".join(lines))
 
 
@@ -609,4 +599,4 @@ def write_perplexity_data(panels: list[dict[str, Any]], out_csv: str) -> None:
                     ";".join(format_float(v) for v in st["values"]),
                 ]
             )
-    write_text(out_csv, _csv_text(PERPLEXITY_DATA_COLUMNS, rows))
+    write_text(out_csv, csv_text(PERPLEXITY_DATA_COLUMNS, rows))

@@ -12,10 +12,8 @@ it) afterwards.
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
-import tarfile
 import tempfile
 import time
 
