@@ -122,8 +122,37 @@ def _format_of(path: str | os.PathLike[str]) -> str:
     return ext
 
 
+def _use_bundled_fonts() -> None:
+    """Make "DejaVu Sans" mean matplotlib's own copy of it, never a system one.
+
+    A machine with Debian's fonts-dejavu has a second DejaVu Sans (another version, other glyph
+    outlines); which copy the font manager picks then depends on its cache, so the embedded font,
+    and the figure's bytes, would differ between machines and even between processes."""
+    from matplotlib import font_manager
+
+    bundled = (Path(matplotlib.get_data_path()) / "fonts" / "ttf").resolve()
+    manager = font_manager.fontManager
+
+    def is_bundled(entry: Any) -> bool:
+        return Path(entry.fname).resolve().is_relative_to(bundled)
+
+    if all(is_bundled(f) for f in manager.ttflist if f.name.startswith("DejaVu")) and any(
+        f.name == "DejaVu Sans" for f in manager.ttflist
+    ):
+        return
+    manager.ttflist = [f for f in manager.ttflist if not f.name.startswith("DejaVu") or is_bundled(f)]
+    present = {Path(f.fname).resolve() for f in manager.ttflist}
+    for path in sorted(bundled.glob("DejaVuSans*.ttf")):  # a cached font list may lack them
+        if path.resolve() not in present:
+            manager.addfont(str(path))
+    for cached in (getattr(font_manager.FontManager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
+        if hasattr(cached, "cache_clear"):  # lookups made before the list changed
+            cached.cache_clear()
+
+
 @contextlib.contextmanager
 def _style(fontsize: float) -> Iterator[None]:
+    _use_bundled_fonts()
     rc = dict(_RC)
     rc.update({"font.size": fontsize, "axes.titlesize": fontsize + 1, "legend.fontsize": fontsize - 1})
     with matplotlib.rc_context(rc):
