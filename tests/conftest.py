@@ -30,3 +30,14 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("benchmark data not found: set PASSK_DATA_DIR to the staged data directory")
     return path
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run fastest single-threaded on shared 2-core machines; restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

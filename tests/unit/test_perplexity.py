@@ -55,15 +55,7 @@ except Exception:  # noqa: BLE001
 PROBLEMS = toy_arithmetic_problems(8, seed=3)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread() -> Any:
-    """Tiny models run fastest single-threaded on shared 2-core machines; restore afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,15 +22,7 @@ SAMPLING = {"temperature": 0.6, "top_p": 0.95, "max_tokens": 16, "seed": 0}
 BACKEND = {"name": "transformers", "batch_size": 8}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread() -> Any:
-    """Tiny models run fastest single-threaded, and 2-core CI machines are shared; restore after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see tests/conftest.py
 
 
 @pytest.fixture(scope="module")

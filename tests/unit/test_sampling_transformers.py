@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
@@ -15,15 +14,7 @@ PROBLEMS = toy_arithmetic_problems(8)
 STOPS = tuple(stop_strings("qwen-boxed"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread() -> Any:
-    """Tiny models run fastest single-threaded, and 2-core CI machines are shared; restore after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -74,15 +74,7 @@ RECORDED_REQUEST_OUTPUT = {"request_id", "prompt", "prompt_token_ids", "prompt_l
                            "metrics", "lora_request", "num_cached_tokens"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread() -> Any:
-    """Tiny models run fastest single-threaded, and 2-core CI machines are shared; restore after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see tests/conftest.py
 
 
 def _real_names() -> dict[str, set[str]]:  # pragma: no cover - only with vllm installed
