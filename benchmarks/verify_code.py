@@ -31,7 +31,17 @@ FILES = {"humaneval_plus": ("humaneval", "humaneval_plus/HumanEvalPlus-v0.1.10.j
          "mbpp_plus": ("mbpp", "mbpp_plus/MbppPlus-v0.2.0.jsonl.gz", "MBPP_OVERRIDE_PATH")}
 
 
-def variants(prog: str, entry: str) -> dict[str, str]:
+SLOW = {
+    # the work done twice (on a deep copy first, so input-mutating functions stay correct): CPU-bound,
+    # like a real slow-but-correct program, and proportional to the canonical's own cost
+    "work": "\nimport copy as _c\n_orig_{e} = {e}\ndef {e}(*a, **k):\n    _orig_{e}(*_c.deepcopy(a), **_c.deepcopy(k))\n    return _orig_{e}(*a, **k)\n",
+    # a fixed 2 ms sleep per call: wall time that both tools pay in full (HE+ has 124,253 tests,
+    # so >= 248 s of sleep) and that bounds the ratio whatever the verifier does
+    "sleep": "\nimport time as _t\n_orig_{e} = {e}\ndef {e}(*a, **k):\n    _t.sleep(0.002)\n    return _orig_{e}(*a, **k)\n",
+}
+
+
+def variants(prog: str, entry: str, slow: str = "work") -> dict[str, str]:
     """Wrong (and one slow-correct) variants of a canonical program, by plain text edits."""
     out: dict[str, str] = {"canonical": prog}
     lines = prog.splitlines()
@@ -47,15 +57,15 @@ def variants(prog: str, entry: str) -> dict[str, str]:
             out["swapped_op"] = prog.replace(a, b, 1)
             break
     out["crashing"] = prog + f"\n_orig_{entry} = {entry}\ndef {entry}(*a, **k):\n    raise RuntimeError('boom')\n"
-    out["slow_correct"] = prog + f"\nimport time as _t\n_orig_{entry} = {entry}\ndef {entry}(*a, **k):\n    _t.sleep(0.002)\n    return _orig_{entry}(*a, **k)\n"
+    out["slow_correct"] = prog + SLOW[slow].format(e=entry)
     return out
 
 
-def make_samples(bench: str, path: Path) -> list[dict]:
+def make_samples(bench: str, path: Path, slow: str = "work") -> list[dict]:
     recs = [json.loads(x) for x in gzip.open(DATA / FILES[bench][1], "rt")]
     rows = []
     for r in recs:
-        for kind, prog in variants(r["prompt"] + r["canonical_solution"], r["entry_point"]).items():
+        for kind, prog in variants(r["prompt"] + r["canonical_solution"], r["entry_point"], slow).items():
             rows.append({"task_id": r["task_id"], "solution": prog, "kind": kind})
     with open(path, "w") as fh:
         for i, row in enumerate(rows):
@@ -112,6 +122,41 @@ rows = verify_shard(probs, samples, {}, workers=int(sys.argv[5]), groundtruth_pa
 json.dump([[r["sample_index"], r["status"], r["detail"]] for r in rows], open(sys.argv[4], "w"))
 """
 
+# The floor: the same harness runs every program in a fork of a warm worker, no sandbox, no
+# isolation, no dedup: only the tests' own execution and the comparison. No verifier can go below
+# it, so evalplus / floor bounds the ratio any sandboxed verifier could reach on these samples.
+FLOOR = """
+import json, os, sys
+from multiprocessing import Pool
+from passk.io import read_jsonl
+from passk.sandbox import harness_evalplus as H
+from passk.verify.code import TaskPlan, load_groundtruth, sandbox_settings
+probs = {p["id"]: p for p in read_jsonl(sys.argv[1])}
+gt = load_groundtruth(sys.argv[3])
+st = sandbox_settings(json.loads(sys.argv[6]))
+plans = {pid: TaskPlan(probs[pid], gt[pid], st) for pid in probs}
+H.prepare({})
+def one(item):
+    pid, prog = item
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(r)
+        H.run_task({**plans[pid].payload, "nonce": "floor"}, prog, H.redirect_streams(w, close_others=True))
+        os._exit(0)
+    os.close(w)
+    out = b""
+    while chunk := os.read(r, 65536):
+        out += chunk
+    os.close(r)
+    os.waitpid(child, 0)
+    return b'"done"' in out
+items = [(s["task_id"], s["solution"]) for s in read_jsonl(sys.argv[2])]
+with Pool(int(sys.argv[5])) as pool:
+    passed = pool.map(one, items, chunksize=1)
+json.dump(sum(passed), open(sys.argv[4], "w"))
+"""
+
 THEIRS = """
 import sys
 from evalplus.evaluate import evaluate
@@ -146,6 +191,13 @@ def main() -> None:
     ap.add_argument("--factor", type=float, default=4.0)
     ap.add_argument("--work", default=None)
     ap.add_argument("--skip-evalplus", action="store_true")
+    ap.add_argument("--slow", choices=sorted(SLOW), default="work",
+                    help="how the slow-but-correct variant is slow: 'work' (the computation twice) or 'sleep' (2 ms per call)")
+    ap.add_argument("--batch-size", type=int, default=None,
+                    help="passk's sandbox.batch_size (default: passk's default; 1 = one sandbox per program)")
+    ap.add_argument("--also-solo", action="store_true", help="also time passk with batch_size 1 in the same run")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the bare harness (fork per program, no sandbox): the least any verifier needs")
     ap.add_argument("--exclude", nargs="*", default=[],
                     help="task ids passk does not run (evalplus still gets them: it insists on every task); reported apart")
     args = ap.parse_args()
@@ -153,7 +205,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     ds, rel, envvar = FILES[args.bench]
     samples = work / "samples.jsonl"
-    rows = make_samples(args.bench, samples)
+    rows = make_samples(args.bench, samples, args.slow)
     py = sys.executable
     env = dict(os.environ)
     # evalplus reads the override as a plain jsonl
@@ -174,6 +226,8 @@ def main() -> None:
     ours_samples = work / "samples_passk.jsonl"
     ours_samples.write_text("".join(json.dumps({**r, "sample_index": i}) + "\n" for i, r in enumerate(rows) if r["task_id"] not in excl))
     scfg = {"min_time_limit": args.min_time_limit, "time_limit_factor": args.factor}
+    if args.batch_size is not None:
+        scfg["batch_size"] = args.batch_size
     t0 = time.time()
     if not gt.exists():
         E.compute_groundtruth(probs, gt, {})
@@ -196,7 +250,19 @@ def main() -> None:
     t_ours, m_ours, _ = timed([py, "-c", OURS, str(probs), str(ours_samples), str(gt), str(ours_out), str(args.workers), json.dumps(scfg)], env)
     ours = {i: (s, d) for i, s, d in json.load(open(ours_out))}
     n = len(ours)
-    print(f"passk:    {n} samples in {t_ours:.1f}s = {n / t_ours:.2f} samples/s, peak RSS {m_ours / 2**20:.0f} MiB (workers={args.workers})")
+    print(f"passk:    {n} samples in {t_ours:.1f}s = {n / t_ours:.2f} samples/s, peak RSS {m_ours / 2**20:.0f} MiB (workers={args.workers}, slow variant: {args.slow})")
+    if args.also_solo:
+        solo_out = work / "ours_solo.json"
+        t_solo, m_solo, _ = timed([py, "-c", OURS, str(probs), str(ours_samples), str(gt), str(solo_out), str(args.workers), json.dumps({**scfg, "batch_size": 1})], env)
+        same = sum(1 for i, s, _ in json.load(open(solo_out)) if ours[i][0] == s)
+        print(f"passk, one sandbox per program (batch_size 1): {n / t_solo:.2f} samples/s, peak RSS {m_solo / 2**20:.0f} MiB; "
+              f"batched/solo {t_solo / t_ours:.2f}x; same status {same}/{n}")
+    t_floor = None
+    if args.floor:
+        floor_out = work / "floor.json"
+        t_floor, m_floor, _ = timed([py, "-c", FLOOR, str(probs), str(ours_samples), str(gt), str(floor_out), str(args.workers), json.dumps(scfg)], env)
+        print(f"floor (bare harness, fork per program, no sandbox): {n / t_floor:.2f} samples/s ({t_floor:.1f}s), "
+              f"peak RSS {m_floor / 2**20:.0f} MiB, {json.load(open(floor_out))} passed; passk/floor time {t_ours / t_floor:.2f}x")
     if args.skip_evalplus:
         return
     theirs_out = evalplus_result_path(samples)
@@ -204,6 +270,8 @@ def main() -> None:
     n_th = len(rows)
     print(f"evalplus: {n_th} samples in {t_th:.1f}s = {n_th / t_th:.2f} samples/s, peak RSS {m_th / 2**20:.0f} MiB (parallel={args.workers})")
     print(f"speed ratio passk/evalplus (samples/s): {(n / t_ours) / (n_th / t_th):.2f}x")
+    if t_floor is not None:
+        print(f"ceiling on these samples (floor/evalplus, samples/s): {(n / t_floor) / (n_th / t_th):.2f}x")
     res = json.load(open(theirs_out))["eval"]
     theirs = {}
     for tid, lst in res.items():

@@ -30,8 +30,10 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "model": ("passk.models", "passk.download", "passk.tinymodel"),
     "prepare": ("passk.benchmarks.math", "passk.benchmarks.evalplus", "passk.benchmarks.livecodebench", "passk.benchmarks.safe_pickle"),
     "sample": ("passk.prompts", "passk.sampling.base", "passk.sampling.seeds", "passk.sampling.shard", "passk.sampling.transformers_backend", "passk.sampling.vllm_backend"),
-    "groundtruth": ("passk.benchmarks.evalplus", "passk.verify.code"),
-    "verify": ("passk.verify.math", "passk.verify.math_answers", "passk.verify.code", "passk.verify.lcb"),
+    "groundtruth": ("passk.benchmarks.evalplus", "passk.verify.code", "passk.sandbox.harness_evalplus"),
+    # the harnesses decide verdicts; the sandbox backends and the fork server must not (see tests/unit/test_forkserver.py)
+    "verify": ("passk.verify.math", "passk.verify.math_answers", "passk.verify.code", "passk.verify.lcb",
+               "passk.sandbox.harness_evalplus", "passk.sandbox.harness_lcb"),
     "aggregate": ("passk.metrics", "passk.aggregate"),
     "plot": ("passk.plots", "passk.metrics", "passk.figures", "passk.guess_filter"),
     "perplexity": ("passk.perplexity", "passk.prompts"),

@@ -14,7 +14,9 @@ import hashlib
 import io
 import json
 import os
+import socket
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,44 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+_HOST = socket.gethostname().replace(".", "_")
+STALE_TMP_SECONDS = 2 * 86400  # a temporary file from another host is only swept this old
+
+
+def _sweep_stale_temporaries(dest: Path) -> None:
+    """Remove ``dest``'s temporary files left by writers that were killed (SIGKILL skips ``finally``).
+
+    A temporary name carries its writer's host and pid; one from this host whose pid is gone, or
+    any older than ``STALE_TMP_SECONDS``, is removed. Snakemake never runs two jobs for one output,
+    so no live writer of ``dest`` can lose its file.
+    """
+    now = time.time()
+    for tmp in dest.parent.glob(f".{glob_escape(dest.name)}.*.tmp"):
+        writer = tmp.name[len(dest.name) + 2 : -len(".tmp")].rsplit(".", 1)[0]  # "{host}-{pid}"
+        host, _, pid = writer.rpartition("-")
+        try:
+            dead = host == _HOST and pid.isdigit() and not _alive(int(pid))
+            if dead or now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                tmp.unlink()
+        except OSError:
+            continue
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob metacharacters escaped (output names may contain brackets)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -36,7 +76,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    _sweep_stale_temporaries(dest)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.{_HOST}-{os.getpid()}.", suffix=".tmp", dir=dest.parent)
     os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the mode a plain open() would
     os.close(fd)
     tmp_path = Path(tmp)

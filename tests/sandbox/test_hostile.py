@@ -52,6 +52,44 @@ BACKENDS = [
     ),
 ]
 
+# Finds every other program's nonce in the memory it shares with the fork server, then tries every
+# way out to the parent to report all of them as passed. (Its own nonce it leaves alone: a program
+# that digs the harness's secret out of its own interpreter can forge its own pass in any
+# in-process harness — evalplus's too; see passk.sandbox.harness_evalplus.)
+FORGE_FOR_EVERYONE = """import gc, json, os, sys
+def add(a, b):
+    nonces = []
+    for o in gc.get_objects():
+        if isinstance(o, dict) and 'programs' in o:
+            nonces = [(p[0], p[3]) for p in o['programs']]
+    own = None
+    f = sys._getframe()
+    while f is not None:
+        job = f.f_locals.get('job')
+        if isinstance(job, dict):
+            nonces = [(p[0], p[3]) for p in job['programs']]
+        if f.f_locals.get('nonce') is not None:
+            own = f.f_locals['nonce']
+        f = f.f_back
+    assert nonces, 'found no nonces'
+    nonces = [(i, n) for i, n in nonces if n != own]
+    lines = b''.join(json.dumps({'p': i, 'ev': 'end', 'lines': [{'done': n, 'n': 3}], 'exit': 0, 'signal': None,
+                                 'killed': None, 'secs': 0.0, 'tainted': ''}).encode() + b'\\n' for i, n in nonces)
+    lines += b''.join(json.dumps({'done': n, 'n': 3}).encode() + b'\\n' for i, n in nonces)
+    for path in ('/proc/1/fd/1', '/proc/1/fd/2', '/proc/self/fd/1', '/dev/stdout'):
+        try:
+            fd = os.open(path, os.O_WRONLY)
+            os.write(fd, lines)
+        except OSError:
+            pass
+    for fd in range(3, 256):
+        try:
+            os.write(fd, lines)
+        except OSError:
+            pass
+    return a - b
+"""
+
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 GOOD = PROMPT + "    return a + b\n"
 INPUTS = [[1, 2], [3, 4], [10, -5]]
@@ -94,6 +132,12 @@ def _hostile(canary: str, port: int) -> dict[str, str]:
         "forge_report": "import os\nos.write(1, b'{\"done\": \"forged\", \"n\": 3}\\n')\n" + "def add(a, b):\n    return a - b\n",
         "missing_entry_point": "def plus(a, b):\n    return a + b\n",
         "syntax_error": "def add(a, b) return a + b\n",
+        # Aimed at the fork server that runs many programs of a problem in one sandbox (PID 1 there).
+        "stop_server": "import os, signal\ndef add(a, b):\n    for sig in (signal.SIGSTOP, signal.SIGTERM, signal.SIGINT, signal.SIGKILL):\n        try:\n            os.kill(1, sig)\n        except OSError:\n            pass\n    return a - b\n",
+        "forge_for_everyone": FORGE_FOR_EVERYONE,
+        "tamper_server_limits": "import ctypes, os, resource\ndef add(a, b):\n    try:\n        resource.prlimit(1, resource.RLIMIT_AS, (50 << 20, 50 << 20))\n    except Exception:\n        pass\n    try:\n        os.setpriority(os.PRIO_PROCESS, 1, 19)\n    except Exception:\n        pass\n    return a - b\n",
+        "ptrace_server": "import ctypes\ndef add(a, b):\n    libc = ctypes.CDLL(None, use_errno=True)\n    libc.ptrace(16, 1, 0, 0)\n    try:\n        open('/proc/1/mem', 'rb').read(1)\n    except Exception:\n        pass\n    return a - b\n",
+        "daemon_outlives_program": "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        os.setsid()\n        if os.fork() == 0:\n            for _ in range(600):\n                try:\n                    os.kill(-1, 9)\n                except OSError:\n                    pass\n                open('/tmp/planted', 'w').write('x')\n                time.sleep(0.01)\n        os._exit(0)\n    return a - b\n",
     }
 
 
@@ -167,8 +211,22 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     }
     progs = _hostile(str(canary), port)
     names = list(progs)
+    # a second correct program right after the tampering one: batched programs after a tainted
+    # server must still get their own, correct verdict
+    names.insert(names.index("tamper_server_limits") + 1, "good_after_tamper")
+    progs["good_after_tamper"] = GOOD + "# another correct program\n"
     samples = [{"problem_id": "Toy/0", "sample_index": i, "solution": progs[n]} for i, n in enumerate(names)]
     samples.append({"problem_id": "Toy/0", "sample_index": len(names), "solution": GOOD})
+    import passk.verify.code as code_mod
+
+    alone: list[str] = []
+    run_alone = code_mod.run_program
+
+    def counting_run_program(sandbox, settings, plan, program):  # type: ignore[no-untyped-def]
+        alone.append(next((n for n in names if progs[n] == program), "good"))
+        return run_alone(sandbox, settings, plan, program)
+
+    monkeypatch.setattr(code_mod, "run_program", counting_run_program)
     before = _children()
     containers_before = _containers() if backend_cfg else set()
     t0 = time.time()
@@ -182,10 +240,11 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     )
     elapsed = time.time() - t0
     by = {names[r["sample_index"]] if r["sample_index"] < len(names) else "good": r for r in rows}
-    assert len(names) >= 25
-    bad = {n: (r["status"], r["detail"]) for n, r in by.items() if n != "good" and r["correct"]}
+    assert len(names) >= 30
+    bad = {n: (r["status"], r["detail"]) for n, r in by.items() if not n.startswith("good") and r["correct"]}
     assert not bad, f"hostile programs passed: {bad}"
     assert by["good"]["status"] == "pass", by["good"]
+    assert by["good_after_tamper"]["status"] == "pass", by["good_after_tamper"]
     assert canary.read_text() == "intact"
     assert os.path.exists("/usr/bin/env") and b"pwned" not in Path("/usr/bin/env").read_bytes()[:10]
     assert received == [], f"a sandboxed program reached the loopback listener: {received}"
@@ -203,3 +262,8 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     assert by["int_subclass_eq"]["status"] == "fail"
     assert by["input_in_function"]["status"] == "runtime_error"
     assert elapsed < 300
+    if not backend_cfg:
+        # bwrap batches: only programs whose batched outcome cannot be trusted ran alone
+        print(f"run alone after batching ({len(alone)} of {len(samples)}): {alone}")
+        assert "good" not in alone and "infinite_loop" not in alone and "always_equal" not in alone
+        assert len(alone) < len(samples) // 2

@@ -326,3 +326,38 @@ def test_duplicate_model_name_names_file_and_line(tmp_path: Path) -> None:
     path.write_text(text)
     line = text.splitlines().index("  tiny-base:", text.splitlines().index("  tiny-base:") + 1) + 1
     expect(tmp_path, lambda: load_yaml_strict(path), f"{path}:{line}", "duplicate key 'tiny-base'", error=ConfigError)
+
+
+def test_temporaries_of_killed_writers_are_swept(tmp_path):
+    """A SIGKILLed writer leaves its temporary file; the next write of the same output removes it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from passk import io as pio
+
+    dest = tmp_path / "curve[1].csv"
+    script = (
+        "import sys, time\nfrom passk.io import atomic_open\n"
+        "with atomic_open(sys.argv[1]) as fh:\n    fh.write('half')\n    fh.flush()\n    print('writing', flush=True)\n    time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(dest)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    live = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(live) == 1
+    pio.write_text(tmp_path / "other.csv", "x")  # another output's write leaves it alone
+    pio.write_text(dest, "x")  # the writer is alive: its file stays
+    assert live[0].exists()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert live[0].exists() and not dest.with_name("x").exists()
+    old = tmp_path / f".{dest.name}.otherhost-1.abc.tmp"
+    old.write_text("old")
+    os.utime(old, (time.time() - pio.STALE_TMP_SECONDS - 10,) * 2)
+    recent = tmp_path / f".{dest.name}.otherhost-1.def.tmp"
+    recent.write_text("maybe alive elsewhere")
+    pio.write_text(dest, "complete")
+    assert dest.read_text() == "complete"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == [recent.name]

@@ -53,12 +53,15 @@ def run_child(
     on_timeout: Callable[[int], None] | None = None,
     popen_kwargs: dict[str, Any] | None = None,
     close_after_spawn: Sequence[int] = (),
+    idle_seconds: float | None = None,
 ) -> Collected:
     """Run ``cmd`` in a new session; kill its process group at the deadline or when output exceeds the cap.
 
     ``side_channel`` is the read end of a pipe whose write end was passed to the child; it is read
     (with the same cap) so the child can hand back collected files without touching stdout.
     ``popen_kwargs`` go to ``subprocess.Popen`` (e.g. ``user``/``group``, applied in C between fork and exec).
+    ``idle_seconds``: the child also times out when its stdout has been silent that long (a fork
+    server reports every program it starts, so silence means it is stuck).
     """
     start = time.monotonic()
     try:
@@ -99,8 +102,12 @@ def run_child(
     timed_out = truncated = False
     deadline = start + wall_seconds
     killed = False
+    last_output = start
     while sel.get_map():
-        remaining = deadline - time.monotonic()
+        now = time.monotonic()
+        remaining = deadline - now
+        if idle_seconds is not None:
+            remaining = min(remaining, last_output + idle_seconds - now)
         if remaining <= 0:
             timed_out = True
             break
@@ -123,6 +130,8 @@ def run_child(
             if not chunk:
                 sel.unregister(key.fileobj)
                 continue
+            if name == "stdout":
+                last_output = time.monotonic()
             buf = bufs[name]
             room = max_output_bytes - len(buf)
             if len(chunk) > room:
@@ -139,7 +148,7 @@ def run_child(
         killed = True
     try:
         # Pipes may be closed while the process lingers (e.g. it closed fd 1): wait on the clock too.
-        proc.wait(timeout=max(0.05, deadline - time.monotonic()))
+        proc.wait(timeout=0.05 if timed_out else max(0.05, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
         kill_group(proc.pid)

@@ -50,6 +50,9 @@ class Sandbox(ABC):
 
     name: str = "abstract"
     isolates: bool = True
+    #: whether ``run(..., as_pid1=True)`` works: the program is PID 1 of a private pid namespace,
+    #: which the fork server (``passk.sandbox.forkserver``) needs
+    supports_pid1: bool = False
 
     @classmethod
     @abstractmethod
@@ -65,5 +68,11 @@ class Sandbox(ABC):
         stdin: bytes = b"",
         limits: SandboxLimits = SandboxLimits(),
         collect: tuple[str, ...] = (),
+        idle_seconds: float | None = None,
+        as_pid1: bool = False,
     ) -> RunResult:
-        """Run ``argv`` (``argv[0]`` is resolved inside the sandbox) in a fresh scratch directory."""
+        """Run ``argv`` (``argv[0]`` is resolved inside the sandbox) in a fresh scratch directory.
+
+        ``idle_seconds``: also stop the run when stdout stays silent that long. ``as_pid1``: run
+        ``argv`` as PID 1 of its own pid namespace (only where ``supports_pid1``).
+        """

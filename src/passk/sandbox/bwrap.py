@@ -25,6 +25,7 @@ descendant with it.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import site
@@ -61,6 +62,7 @@ class BwrapSandbox(Sandbox):
 
     name = "bwrap"
     isolates = True
+    supports_pid1 = True
 
     def __init__(
         self,
@@ -145,6 +147,8 @@ class BwrapSandbox(Sandbox):
         for p, fd in self._bind_fds.items():
             args += ["--ro-bind-fd", str(fd), p]
         args += ["--proc", "/proc", "--dev", "/dev"]
+        # /dev is a tmpfs without a size: only /dev/shm (capped like the scratch) stays writable
+        args += ["--size", str(limits.scratch_mb << 20), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
         args += ["--size", str(limits.scratch_mb << 20), "--tmpfs", SCRATCH]
         return args
 
@@ -156,8 +160,17 @@ class BwrapSandbox(Sandbox):
         stdin: bytes = b"",
         limits: SandboxLimits = SandboxLimits(),
         collect: tuple[str, ...] = (),
+        idle_seconds: float | None = None,
+        as_pid1: bool = False,
     ) -> RunResult:
-        """Run ``argv`` under bubblewrap; see the module docstring for what the program sees."""
+        """Run ``argv`` under bubblewrap; see the module docstring for what the program sees.
+
+        ``as_pid1`` runs ``argv`` as PID 1 of the pid namespace (bwrap ``--as-pid-1``, no reaper
+        in between): the kernel then drops every signal from inside the namespace that PID 1 has
+        no handler for, which the fork server relies on.
+        """
+        if as_pid1 and collect:
+            raise ValueError("as_pid1 and collect cannot be combined (the collector would be PID 1)")
         files = dict(files or {})
         fds: list[int] = []
         args = [
@@ -168,6 +181,7 @@ class BwrapSandbox(Sandbox):
             "--unshare-ipc",
             "--unshare-uts",
             "--unshare-cgroup-try",
+            *(["--as-pid-1"] if as_pid1 else []),
             "--disable-userns",
             "--die-with-parent",
             "--new-session",
@@ -201,6 +215,8 @@ class BwrapSandbox(Sandbox):
                 f"--as={limits.memory_mb << 20}",
                 f"--nproc={limits.max_processes + 4}",  # + bwrap's own processes
                 f"--fsize={limits.max_file_bytes}",
+                # CPU seconds per process: a backstop if the parent's wall clock is ever gone
+                f"--cpu={math.ceil(limits.wall_seconds) + 5}",
                 "--core=0",
                 "--",
             ]
@@ -218,6 +234,7 @@ class BwrapSandbox(Sandbox):
                     pass_fds=[*fds, *self._bind_fds.values(), *([side_w] if side_w is not None else [])],
                     side_channel=side_r,
                     close_after_spawn=[side_w] if side_w is not None else [],
+                    idle_seconds=idle_seconds,
                 )
             finally:
                 memory_hit = False

@@ -74,8 +74,16 @@ class DockerSandbox(Sandbox):
         stdin: bytes = b"",
         limits: SandboxLimits = SandboxLimits(),
         collect: tuple[str, ...] = (),
+        idle_seconds: float | None = None,
+        as_pid1: bool = False,
     ) -> RunResult:
-        """Run ``argv`` in a fresh container; stdin is written to a file and redirected."""
+        """Run ``argv`` in a fresh container; stdin is written to a file and redirected.
+
+        Output is read when the program ends, so ``idle_seconds`` is not watched here (the wall
+        clock still is); ``as_pid1`` is refused: PID 1 is the wrapper shell that keeps the outputs.
+        """
+        if as_pid1:
+            raise ValueError("the docker backend runs a wrapper shell as PID 1 (as_pid1)")
         import docker
 
         token = secrets.token_hex(8)

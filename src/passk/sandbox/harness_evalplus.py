@@ -17,7 +17,11 @@ saved copy of the original stdout:
 
 A pass therefore needs the ``done`` line with this run's nonce and ``n`` equal to the number of
 tests: a program that exits (``sys.exit(0)``, ``os._exit(0)``) or kills the harness before the end
-never produces it. Outputs are reduced to plain data before comparison, so an object whose
+never produces it. The program shares this interpreter, so one that deliberately walks the stack
+to the nonce and the report descriptor could forge its own ``done`` line, as it could in
+evalplus's in-process check; it cannot speak for any other program (see ``forkserver``).
+
+The same ``run_task`` serves a one-program run (``main``) and each child of the fork server. Outputs are reduced to plain data before comparison, so an object whose
 ``__eq__`` always returns True cannot pass (evalplus compares with ``out == exp`` and would pass it).
 
 Comparison follows evalplus 0.3.1 ``unsafe_execute``: exact ``==``; the MBPP/HumanEval special
@@ -270,18 +274,23 @@ def _short(x, n=300):
     return r if len(r) <= n else r[:n] + "..."
 
 
-def main():
-    """Run the tests of the task read from stdin against program.py and report on the saved stdout."""
-    if hasattr(sys, "set_int_max_str_digits"):
-        sys.set_int_max_str_digits(0)  # huge integer outputs must still be encodable
-    task = pickle.loads(sys.stdin.buffer.read())
-    for p in task.get("site", ()):
-        if p not in sys.path:
-            sys.path.append(p)
-    report_fd = os.dup(1)
+def redirect_streams(report_fd, close_others=False):
+    """Point fds 0 and 1 (and, for a forked child, 2) at /dev/null and return ``emit`` writing to ``report_fd``.
+
+    Prints cannot corrupt the report, and a function task that reads stdin fails at once. A forked
+    child (``close_others``) also closes every other descriptor it inherited from the fork server,
+    so it keeps no handle on the server's own report channel.
+    """
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 0)
+    for fd in (0, 1, 2) if close_others else (0, 1):
+        if fd != report_fd:
+            os.dup2(devnull, fd)
+    if close_others:
+        keep = sorted({0, 1, 2, report_fd})
+        for lo, hi in zip(keep, keep[1:] + [65536]):
+            os.closerange(lo + 1, hi)
+    elif devnull > 2:
+        os.close(devnull)
     report = os.fdopen(report_fd, "w", buffering=1)
     sys.stdout = _Sink()
     sys.stderr = _Sink()
@@ -291,13 +300,16 @@ def main():
         report.write(json.dumps(obj) + "\n")
         report.flush()
 
+    return emit
+
+
+def run_task(task, code, emit):
+    """Run ``code`` against ``task`` (``check`` or ``record`` mode), reporting through ``emit``."""
     mode = task["mode"]
     inputs = task["inputs"]
     limits = task["time_limits"]
     nonce = task["nonce"]
     signal.signal(signal.SIGALRM, _alarm)
-    with open("program.py", encoding="utf-8") as fh:
-        code = fh.read()
     glb = {"__name__": "__passk_program__", "__builtins__": __builtins__}
     try:
         signal.setitimer(signal.ITIMER_REAL, task["exec_limit"])
@@ -362,6 +374,25 @@ def main():
             emit({"t": i, "s": "fail", "d": f"{shown}: got {_short(out)}, expected {_short(expected[i])}"})
             return
     emit({"done": nonce, "n": len(inputs)})
+
+
+def prepare(task):
+    """Interpreter-wide set-up for a task, done once (per process, or once per fork server)."""
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)  # huge integer outputs must still be encodable
+    for p in task.get("site", ()):
+        if p not in sys.path:
+            sys.path.append(p)
+
+
+def main():
+    """Run the tests of the task read from stdin against program.py and report on the saved stdout."""
+    task = pickle.loads(sys.stdin.buffer.read())
+    prepare(task)
+    emit = redirect_streams(os.dup(1))
+    with open("program.py", encoding="utf-8") as fh:
+        code = fh.read()
+    run_task(task, code, emit)
 
 
 def task_payload(**task):

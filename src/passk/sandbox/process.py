@@ -56,8 +56,12 @@ class ProcessSandbox(Sandbox):
         stdin: bytes = b"",
         limits: SandboxLimits = SandboxLimits(),
         collect: tuple[str, ...] = (),
+        idle_seconds: float | None = None,
+        as_pid1: bool = False,
     ) -> RunResult:
-        """Run ``argv`` in a fresh temporary directory under rlimits."""
+        """Run ``argv`` in a fresh temporary directory under rlimits (no pid namespace: ``as_pid1`` is refused)."""
+        if as_pid1:
+            raise ValueError("the process backend has no pid namespace (as_pid1)")
         scratch = tempfile.mkdtemp(prefix="passk-run-")
         try:
             for name, data in (files or {}).items():
@@ -78,7 +82,8 @@ class ProcessSandbox(Sandbox):
                     resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
 
             env = dict(SAFE_ENV, HOME=scratch)
-            c = run_child(argv, stdin=stdin, wall_seconds=limits.wall_seconds, max_output_bytes=limits.max_output_bytes, preexec_fn=pre, env=env)
+            c = run_child(argv, stdin=stdin, wall_seconds=limits.wall_seconds, max_output_bytes=limits.max_output_bytes, preexec_fn=pre, env=env,
+                          idle_seconds=idle_seconds)
             if c.spawn_error:
                 return RunResult(None, None, b"", b"", False, False, False, 0.0, error=c.spawn_error)
             rc = c.returncode

@@ -21,6 +21,13 @@ alone is never a pass.
   the backend; ``docker_image`` ("passk-sandbox:latest") for the docker backend.
 - ``groundtruth_workers`` (1): parallel canonical runs when computing the ground truth (1 keeps
   the measured runtimes free of contention).
+- ``batch_size`` (32): up to this many distinct programs run in one sandbox by a fork server
+  (``passk.sandbox.forkserver``: the tasks are loaded once, each program runs in a fork, and the
+  namespace is swept clean between programs); programs of small problems share a sandbox, a slow
+  problem's are spread over several (``pack_batches``); 1 gives every program a sandbox of its own.
+  Only backends that can run a program as PID 1 of its own pid namespace (bwrap) batch; any
+  program whose batched outcome is not a harness report or a timeout is run again on its own, so
+  a verdict never depends on which other programs shared its sandbox.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +44,7 @@ from typing import Any
 
 from passk.errors import ConfigError, DataError
 from passk.sandbox import Sandbox, SandboxLimits, get_sandbox
+from passk.sandbox import forkserver
 from passk.sandbox import harness_evalplus as H
 from passk.sandbox.base import RunResult
 
@@ -54,8 +63,11 @@ DEFAULTS: dict[str, Any] = {
     "site_packages": None,
     "docker_image": "passk-sandbox:latest",
     "groundtruth_workers": 1,
+    "batch_size": 32,
 }
 HARNESS_SOURCE = Path(H.__file__).read_bytes()
+FORKSERVER_SOURCE = Path(forkserver.__file__).read_bytes()
+REPORT_CAP = 64 << 10  # bytes of one program's report inside a batch
 PREFILL_FENCE = "```python"
 
 _gt_cache: dict[str, dict[str, Any]] = {}
@@ -214,6 +226,8 @@ class TaskPlan:
             labels=[f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in plus_ids],
         )
         self.n = len(base) + len(plus)
+        # seconds one correct program takes (the canonical's measured runtime): orders the work
+        self.cost = float(sum(gt["base_time"]) + sum(gt["plus_time"]))
 
 
 STATUS_OF = {"fail": "fail", "timeout": "timeout", "error": "runtime_error", "memory": "memory"}
@@ -242,12 +256,166 @@ def judge(res: RunResult, lines: list[dict[str, Any]], nonce: str, n: int) -> tu
 
 
 def run_program(sandbox: Sandbox, settings: dict[str, Any], plan: TaskPlan, program: str) -> tuple[str, str]:
-    """Verdict (status, detail) of one program against one problem's tests."""
+    """Verdict (status, detail) of one program against one problem's tests, in a sandbox of its own."""
     if not program.strip():
         return "fail", "no code could be extracted from the completion"
     nonce = secrets.token_hex(16)
     res, lines = run_harness(sandbox, settings, program, {**plan.payload, "nonce": nonce}, wall=plan.wall)
     return judge(res, lines, nonce, plan.n)
+
+
+def batch_verdict(event: dict[str, Any], nonce: str, n: int) -> tuple[str, str] | None:
+    """The verdict of one fork-server ``end`` event, or None when only a run of its own can tell.
+
+    Trusted: the harness's signed pass, its first-failure line, and the server's wall-clock kill.
+    Anything else (an exit or signal before any report, a flooded report, a tainted server) is
+    judged again alone, where stderr, the cgroup's memory counter and the exit code are all seen.
+    """
+    if event.get("tainted"):
+        return None
+    lines = [ln for ln in event.get("lines", []) if isinstance(ln, dict)]
+    for ln in lines:
+        if ln.get("done") == nonce and ln.get("n") == n:
+            return "pass", ""
+    for ln in lines:
+        if "t" in ln and ln.get("s") in STATUS_OF:
+            return STATUS_OF[ln["s"]], str(ln.get("d", ""))[:1000]
+    if event.get("killed") == "wall":
+        return "timeout", f"killed at the wall-clock limit ({float(event.get('secs', 0.0)):.1f}s)"
+    return None
+
+
+def run_batch(sandbox: Sandbox, settings: dict[str, Any], entries: list[tuple[TaskPlan, str]]) -> tuple[dict[int, tuple[str, str]], set[int]]:
+    """Run ``entries`` (problem plan, program) in one sandbox through the fork server.
+
+    Returns the verdicts it could establish (by position in ``entries``) and the positions that
+    must be run alone: the program that was running when the server stopped or was tainted, and
+    those whose outcome ``batch_verdict`` does not trust. Positions in neither were not reached.
+    """
+    nonces = [secrets.token_hex(16) for _ in entries]
+    site = list(getattr(sandbox, "site_packages", ()) or ())
+    task_of: dict[int, int] = {}
+    tasks: list[dict[str, Any]] = []
+    for plan, _ in entries:
+        if id(plan) not in task_of:
+            task_of[id(plan)] = len(tasks)
+            tasks.append({**plan.payload, "site": site})
+    job = {
+        "harness": "harness.py",
+        "tasks": tasks,
+        "programs": [
+            [i, task_of[id(plan)], prog, nonces[i], plan.wall, math.ceil(plan.wall) + 1] for i, (plan, prog) in enumerate(entries)
+        ],
+        "memory_bytes": int(settings["memory_mb"]) << 20,
+        "report_cap": REPORT_CAP,
+    }
+    stdin = H.task_payload(**job)
+    # The server itself holds the tasks (up to ~5x their pickle in objects) beside each program's cap.
+    overhead_mb = 1024 + 8 * (len(stdin) >> 20)
+    base = limits_of(settings, sum(plan.wall for plan, _ in entries) + 30.0)
+    limits = SandboxLimits(
+        wall_seconds=base.wall_seconds,
+        memory_mb=base.memory_mb + overhead_mb,
+        max_processes=base.max_processes,
+        max_output_bytes=len(entries) * (REPORT_CAP + 4096) + 65536,
+        scratch_mb=base.scratch_mb,
+        max_file_bytes=base.max_file_bytes,
+    )
+    python = getattr(sandbox, "python", "python3")
+    res = sandbox.run(
+        [python, "-I", "-S", "-B", "forkserver.py"],
+        files={"forkserver.py": FORKSERVER_SOURCE, "harness.py": HARNESS_SOURCE},
+        stdin=stdin,
+        limits=limits,
+        idle_seconds=max(plan.wall for plan, _ in entries) + 30.0,
+        as_pid1=True,
+    )
+    done: dict[int, tuple[str, str]] = {}
+    alone: set[int] = set()
+    started: list[int] = []
+    ended: set[int] = set()
+    for raw in res.stdout.splitlines():
+        try:
+            ev = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        i = ev.get("p") if isinstance(ev, dict) else None
+        if not isinstance(i, int) or not 0 <= i < len(entries):
+            continue
+        if ev.get("ev") == "start":
+            started.append(i)
+        elif ev.get("ev") == "end":
+            ended.add(i)
+            verdict = batch_verdict(ev, nonces[i], entries[i][0].n)
+            if verdict is None:
+                alone.add(i)
+            else:
+                done[i] = verdict
+    if started and started[-1] not in ended:
+        alone.add(started[-1])  # running when the server stopped: it may be why
+    return done, alone
+
+
+BATCH_SECONDS = 1.0
+
+
+def batch_size_for(plan: TaskPlan, batch_size: int) -> int:
+    """How many programs of ``plan``'s problem share a sandbox: up to ``batch_size``, fewer when slow."""
+    return max(1, min(batch_size, int(BATCH_SECONDS / max(plan.cost, 1e-3))))
+
+
+def pack_batches(chunks: list[list[tuple[TaskPlan, Any]]], batch_size: int) -> list[list[tuple[TaskPlan, Any]]]:
+    """Chunks of programs (each of one problem) packed into batches of at most ``batch_size``
+    programs and about ``BATCH_SECONDS`` of canonical runtime, the costliest batches first.
+
+    Small problems share a sandbox too (MBPP+ has 378 problems of a few ms each: a sandbox per
+    problem would cost more than their tests); a slow problem keeps its batches to itself.
+    """
+    def cost(chunk: list[tuple[TaskPlan, Any]]) -> float:
+        return sum(plan.cost + 0.05 for plan, _ in chunk)
+
+    batches: list[list[tuple[TaskPlan, Any]]] = []
+    current: list[tuple[TaskPlan, Any]] = []
+    for chunk in sorted(chunks, key=cost, reverse=True):
+        if current and (len(current) + len(chunk) > batch_size or cost(current) + cost(chunk) > BATCH_SECONDS):
+            batches.append(current)
+            current = []
+        current = current + chunk
+    if current:
+        batches.append(current)
+    batches.sort(key=cost, reverse=True)
+    return batches
+
+
+def run_programs(sandbox: Sandbox, settings: dict[str, Any], entries: list[tuple[TaskPlan, str]]) -> list[tuple[str, str]]:
+    """Verdicts of (problem plan, program) entries, batched where the backend allows.
+
+    Rounds of batches until every program has a verdict; a round that settles nothing (the
+    sandbox cannot start, say) hands the rest to runs of their own, so this always ends.
+    """
+    verdicts: dict[int, tuple[str, str]] = {}
+    todo = []
+    for i, (_, prog) in enumerate(entries):
+        if prog.strip():
+            todo.append(i)
+        else:
+            verdicts[i] = ("fail", "no code could be extracted from the completion")
+    alone: set[int] = set()
+    batching = int(settings["batch_size"]) > 1 and getattr(sandbox, "supports_pid1", False)
+    while batching and len(todo) > 1:
+        done, solo = run_batch(sandbox, settings, [entries[i] for i in todo])
+        for j, verdict in done.items():
+            verdicts[todo[j]] = verdict
+        alone |= {todo[j] for j in solo}
+        rest = [i for i in todo if i not in verdicts and i not in alone]
+        if len(rest) == len(todo):
+            break
+        todo = rest
+    for i in sorted(alone | set(todo)):
+        if i not in verdicts:
+            plan, prog = entries[i]
+            verdicts[i] = run_program(sandbox, settings, plan, prog)
+    return [verdicts[i] for i in range(len(entries))]
 
 
 def verify_shard(
@@ -285,14 +453,23 @@ def verify_shard(
     for pid in {k[0] for k in unique}:
         plans[pid] = TaskPlan(problems[pid], gt[pid], settings)
 
-    def one(item: tuple[tuple[str, str], int]) -> tuple[tuple[str, str], tuple[str, str]]:
-        key, idx = item
-        return key, run_program(sandbox, settings, plans[key[0]], programs[idx])
+    # Work items: batches of distinct programs (see ``pack_batches``; a problem is split when its
+    # programs would make a long batch), the costliest first, so a slow one does not stretch the tail.
+    by_problem: dict[str, list[tuple[str, str]]] = {}
+    for key in unique:
+        by_problem.setdefault(key[0], []).append(key)
+    chunks = []
+    for pid, keys_ in by_problem.items():
+        size = batch_size_for(plans[pid], int(settings["batch_size"]))
+        chunks += [[(plans[pid], k) for k in keys_[i : i + size]] for i in range(0, len(keys_), size)]
+    items = pack_batches(chunks, max(1, int(settings["batch_size"])))
 
-    # Longest plans first, so a slow problem does not start last and stretch the tail.
-    order = sorted(unique.items(), key=lambda kv: -plans[kv[0][0]].n)
+    def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        got = run_programs(sandbox, settings, [(plan, programs[unique[k]]) for plan, k in batch])
+        return [(k, v) for (_, k), v in zip(batch, got)]
+
     with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
-        verdicts = dict(pool.map(one, order))
+        verdicts = {k: v for part in pool.map(one, items) for k, v in part}
     rows = []
     for s, k, prog in zip(samples, keys, programs):
         status, detail = verdicts[k]
