@@ -123,10 +123,11 @@ json.dump([[r["sample_index"], r["status"], r["detail"]] for r in rows], open(sy
 """
 
 # The floor: the same harness runs every program in a fork of a warm worker, no sandbox, no
-# isolation, no dedup: only the tests' own execution and the comparison. No verifier can go below
-# it, so evalplus / floor bounds the ratio any sandboxed verifier could reach on these samples.
+# isolation, no dedup: only the tests' own execution and the comparison, each program timed from
+# fork to exit. Their sum divided by the workers is a lower bound on any verifier's time on these
+# samples (perfect balance, zero overhead), so evalplus / bound caps the ratio any could reach.
 FLOOR = """
-import json, os, sys
+import json, os, sys, time
 from multiprocessing import Pool
 from passk.io import read_jsonl
 from passk.sandbox import harness_evalplus as H
@@ -138,6 +139,7 @@ plans = {pid: TaskPlan(probs[pid], gt[pid], st) for pid in probs}
 H.prepare({})
 def one(item):
     pid, prog = item
+    t0 = time.perf_counter()
     r, w = os.pipe()
     child = os.fork()
     if child == 0:
@@ -150,11 +152,11 @@ def one(item):
         out += chunk
     os.close(r)
     os.waitpid(child, 0)
-    return b'"done"' in out
+    return b'"done"' in out, time.perf_counter() - t0
 items = [(s["task_id"], s["solution"]) for s in read_jsonl(sys.argv[2])]
 with Pool(int(sys.argv[5])) as pool:
-    passed = pool.map(one, items, chunksize=1)
-json.dump(sum(passed), open(sys.argv[4], "w"))
+    got = pool.map(one, items, chunksize=1)
+json.dump([sum(p for p, _ in got), sum(t for _, t in got)], open(sys.argv[4], "w"))
 """
 
 THEIRS = """
@@ -260,9 +262,12 @@ def main() -> None:
     t_floor = None
     if args.floor:
         floor_out = work / "floor.json"
-        t_floor, m_floor, _ = timed([py, "-c", FLOOR, str(probs), str(ours_samples), str(gt), str(floor_out), str(args.workers), json.dumps(scfg)], env)
-        print(f"floor (bare harness, fork per program, no sandbox): {n / t_floor:.2f} samples/s ({t_floor:.1f}s), "
-              f"peak RSS {m_floor / 2**20:.0f} MiB, {json.load(open(floor_out))} passed; passk/floor time {t_ours / t_floor:.2f}x")
+        t_run, m_floor, _ = timed([py, "-c", FLOOR, str(probs), str(ours_samples), str(gt), str(floor_out), str(args.workers), json.dumps(scfg)], env)
+        n_pass, busy = json.load(open(floor_out))
+        t_floor = busy / args.workers
+        print(f"floor (bare harness, fork per program, no sandbox): {n_pass} passed; the programs ran {busy:.1f}s in all, "
+              f"so no verifier with {args.workers} workers needs less than {t_floor:.1f}s ({n / t_floor:.2f} samples/s); "
+              f"this unbalanced run took {t_run:.1f}s, peak RSS {m_floor / 2**20:.0f} MiB; passk's time / bound {t_ours / t_floor:.2f}x")
     if args.skip_evalplus:
         return
     theirs_out = evalplus_result_path(samples)
@@ -271,7 +276,7 @@ def main() -> None:
     print(f"evalplus: {n_th} samples in {t_th:.1f}s = {n_th / t_th:.2f} samples/s, peak RSS {m_th / 2**20:.0f} MiB (parallel={args.workers})")
     print(f"speed ratio passk/evalplus (samples/s): {(n / t_ours) / (n_th / t_th):.2f}x")
     if t_floor is not None:
-        print(f"ceiling on these samples (floor/evalplus, samples/s): {(n / t_floor) / (n_th / t_th):.2f}x")
+        print(f"ceiling on these samples (bound vs evalplus, samples/s): {(n / t_floor) / (n_th / t_th):.2f}x")
     res = json.load(open(theirs_out))["eval"]
     theirs = {}
     for tid, lst in res.items():

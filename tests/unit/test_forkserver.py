@@ -132,3 +132,16 @@ def test_pack_batches_keeps_slow_problems_apart():
             names = {x for _, x in c}
             inside = names & {x for _, x in b}
             assert inside in (set(), names)
+
+
+def test_batch_seconds_grow_with_the_work_but_never_below_the_floor():
+    def plan(cost: float) -> C.TaskPlan:
+        p = C.TaskPlan.__new__(C.TaskPlan)
+        p.cost = cost
+        return p
+
+    assert C.batch_seconds([plan(0.001)] * 10, workers=2) == C.BATCH_SECONDS
+    many = [plan(1.0)] * 160  # 168 s of work over 2 workers: batches of ~10 s, 16 or more of them
+    secs = C.batch_seconds(many, workers=2)
+    assert secs == pytest.approx(160 * 1.05 / 16)
+    assert C.batch_size_for(plan(1.0), 32, secs) == 10 and C.batch_size_for(plan(20.0), 32, secs) == 1

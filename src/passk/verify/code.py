@@ -356,28 +356,42 @@ def run_batch(sandbox: Sandbox, settings: dict[str, Any], entries: list[tuple[Ta
     return done, alone
 
 
-BATCH_SECONDS = 1.0
+BATCH_SECONDS = 1.0  # a batch of this much canonical runtime already hides the ~0.1 s sandbox start
+STARTUP_SECONDS = 0.05  # what one more program adds to a batch besides its tests (fork, sweep)
 
 
-def batch_size_for(plan: TaskPlan, batch_size: int) -> int:
+def batch_seconds(plans: list[TaskPlan], workers: int) -> float:
+    """The canonical runtime one batch may hold: ``BATCH_SECONDS``, or more when there is so much
+    work that a batch of an eighth of one worker's share still leaves the tail short.
+
+    The items are handed out costliest first (longest-processing-time order), so large batches
+    run early and the small ones balance the workers at the end.
+    """
+    total = sum(p.cost + STARTUP_SECONDS for p in plans)
+    return max(BATCH_SECONDS, total / (8 * max(1, workers)))
+
+
+def batch_size_for(plan: TaskPlan, batch_size: int, seconds: float = BATCH_SECONDS) -> int:
     """How many programs of ``plan``'s problem share a sandbox: up to ``batch_size``, fewer when slow."""
-    return max(1, min(batch_size, int(BATCH_SECONDS / max(plan.cost, 1e-3))))
+    return max(1, min(batch_size, int(seconds / max(plan.cost + STARTUP_SECONDS, 1e-3))))
 
 
-def pack_batches(chunks: list[list[tuple[TaskPlan, Any]]], batch_size: int) -> list[list[tuple[TaskPlan, Any]]]:
+def pack_batches(
+    chunks: list[list[tuple[TaskPlan, Any]]], batch_size: int, seconds: float = BATCH_SECONDS
+) -> list[list[tuple[TaskPlan, Any]]]:
     """Chunks of programs (each of one problem) packed into batches of at most ``batch_size``
-    programs and about ``BATCH_SECONDS`` of canonical runtime, the costliest batches first.
+    programs and about ``seconds`` of canonical runtime, the costliest batches first.
 
     Small problems share a sandbox too (MBPP+ has 378 problems of a few ms each: a sandbox per
     problem would cost more than their tests); a slow problem keeps its batches to itself.
     """
     def cost(chunk: list[tuple[TaskPlan, Any]]) -> float:
-        return sum(plan.cost + 0.05 for plan, _ in chunk)
+        return sum(plan.cost + STARTUP_SECONDS for plan, _ in chunk)
 
     batches: list[list[tuple[TaskPlan, Any]]] = []
     current: list[tuple[TaskPlan, Any]] = []
     for chunk in sorted(chunks, key=cost, reverse=True):
-        if current and (len(current) + len(chunk) > batch_size or cost(current) + cost(chunk) > BATCH_SECONDS):
+        if current and (len(current) + len(chunk) > batch_size or cost(current) + cost(chunk) > seconds):
             batches.append(current)
             current = []
         current = current + chunk
@@ -458,11 +472,12 @@ def verify_shard(
     by_problem: dict[str, list[tuple[str, str]]] = {}
     for key in unique:
         by_problem.setdefault(key[0], []).append(key)
+    seconds = batch_seconds([plans[k[0]] for k in unique], workers)
     chunks = []
     for pid, keys_ in by_problem.items():
-        size = batch_size_for(plans[pid], int(settings["batch_size"]))
+        size = batch_size_for(plans[pid], int(settings["batch_size"]), seconds)
         chunks += [[(plans[pid], k) for k in keys_[i : i + size]] for i in range(0, len(keys_), size)]
-    items = pack_batches(chunks, max(1, int(settings["batch_size"])))
+    items = pack_batches(chunks, max(1, int(settings["batch_size"])), seconds)
 
     def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
         got = run_programs(sandbox, settings, [(plan, programs[unique[k]]) for plan, k in batch])
