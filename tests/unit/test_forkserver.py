@@ -145,3 +145,17 @@ def test_batch_seconds_grow_with_the_work_but_never_below_the_floor():
     secs = C.batch_seconds(many, workers=2)
     assert secs == pytest.approx(160 * 1.05 / 16)
     assert C.batch_size_for(plan(1.0), 32, secs) == 10 and C.batch_size_for(plan(20.0), 32, secs) == 1
+
+
+def test_a_process_left_holding_the_report_pipe_does_not_stall_the_batch():
+    """The report is complete when the program's process exits, even if a process it forked keeps
+    the pipe open: the server does not wait for EOF until the wall clock (then sweeps the rest)."""
+    import time
+
+    lingering = "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n    return a + b\n"
+    plan = _plan()
+    t0 = time.monotonic()
+    done, alone = C.run_batch(C.make_sandbox(SETTINGS), SETTINGS, [(plan, lingering), (plan, PROGRAMS["correct"])])
+    elapsed = time.monotonic() - t0
+    assert alone == set() and done[0][0] == "pass" and done[1][0] == "pass", (done, alone)
+    assert elapsed < plan.wall / 2, f"{elapsed:.1f}s: waited for the lingering process (wall {plan.wall}s)"

@@ -164,22 +164,34 @@ def _child(harness, task, code, nonce, wfd, memory_bytes, cpu_seconds, workdir):
         os._exit(0)
 
 
-def _read_report(rfd, deadline, cap):
-    """The child's report bytes, and why it was killed (None, "wall" or "output")."""
+def _read_report(rfd, pid, deadline, cap):
+    """The child's report bytes, why it was killed (None, "wall" or "output"), and its wait status.
+
+    Reads until EOF, but also stops once the child itself has exited: a process it forked may
+    still hold the pipe open, and the report is complete when the child is gone.
+    """
     buf = bytearray()
+    status = None
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            return bytes(buf), "wall"
-        ready, _, _ = select.select([rfd], [], [], min(left, 1.0))
+            return bytes(buf), "wall", status
+        ready, _, _ = select.select([rfd], [], [], min(left, 0.05))
         if not ready:
+            if status is None:
+                got, st = os.waitpid(pid, os.WNOHANG)
+                if got == pid:
+                    status = st
+                    continue  # one more look: what it wrote before exiting is already in the pipe
+            else:
+                return bytes(buf), None, status
             continue
         chunk = os.read(rfd, 65536)
         if not chunk:
-            return bytes(buf), None
+            return bytes(buf), None, status
         buf += chunk
         if len(buf) > cap:
-            return bytes(buf[:cap]), "output"
+            return bytes(buf[:cap]), "output", status
 
 
 def _wait(pid, deadline):
@@ -231,12 +243,13 @@ def serve(job, out):
             _child(harness, tasks[task_number], code, nonce, wfd, job["memory_bytes"], cpu_seconds, f"{SCRATCH}/run-{n}")
         os.close(wfd)
         deadline = t0 + wall
-        raw, killed = _read_report(rfd, deadline, job["report_cap"])
+        raw, killed, status = _read_report(rfd, pid, deadline, job["report_cap"])
         os.close(rfd)
-        status = None if killed else _wait(pid, deadline)
         if status is None and not killed:
-            killed = "wall"
-        if killed:
+            status = _wait(pid, deadline)
+            if status is None:
+                killed = "wall"
+        if killed and status is None:
             try:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
