@@ -233,16 +233,24 @@ class TaskPlan:
 STATUS_OF = {"fail": "fail", "timeout": "timeout", "error": "runtime_error", "memory": "memory"}
 
 
-def judge(res: RunResult, lines: list[dict[str, Any]], nonce: str, n: int) -> tuple[str, str]:
-    """(status, detail) of one run: pass only with the harness's nonce-signed count of passed tests."""
-    if res.error:
-        return "sandbox_error", res.error[:500]
+def reported_verdict(lines: list[dict[str, Any]], nonce: str, n: int) -> tuple[str, str] | None:
+    """What the harness itself reported: its nonce-signed pass over all ``n`` tests, or its first failure."""
     for ln in lines:
         if ln.get("done") == nonce and ln.get("n") == n:
             return "pass", ""
     for ln in lines:
         if "t" in ln and ln.get("s") in STATUS_OF:
             return STATUS_OF[ln["s"]], str(ln.get("d", ""))[:1000]
+    return None
+
+
+def judge(res: RunResult, lines: list[dict[str, Any]], nonce: str, n: int) -> tuple[str, str]:
+    """(status, detail) of one run: pass only with the harness's nonce-signed count of passed tests."""
+    if res.error:
+        return "sandbox_error", res.error[:500]
+    reported = reported_verdict(lines, nonce, n)
+    if reported is not None:
+        return reported
     if res.timed_out:
         return "timeout", f"killed at the wall-clock limit ({res.wall_seconds:.1f}s)"
     if res.memory_exceeded:
@@ -273,13 +281,9 @@ def batch_verdict(event: dict[str, Any], nonce: str, n: int) -> tuple[str, str] 
     """
     if event.get("tainted"):
         return None
-    lines = [ln for ln in event.get("lines", []) if isinstance(ln, dict)]
-    for ln in lines:
-        if ln.get("done") == nonce and ln.get("n") == n:
-            return "pass", ""
-    for ln in lines:
-        if "t" in ln and ln.get("s") in STATUS_OF:
-            return STATUS_OF[ln["s"]], str(ln.get("d", ""))[:1000]
+    reported = reported_verdict([ln for ln in event.get("lines", []) if isinstance(ln, dict)], nonce, n)
+    if reported is not None:
+        return reported
     if event.get("killed") == "wall":
         return "timeout", f"killed at the wall-clock limit ({float(event.get('secs', 0.0)):.1f}s)"
     return None
