@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import gzip
 import hashlib
 import io
@@ -43,7 +44,7 @@ def _sweep_stale_temporaries(dest: Path) -> None:
     so no live writer of ``dest`` can lose its file.
     """
     now = time.time()
-    for tmp in dest.parent.glob(f".{glob_escape(dest.name)}.*.tmp"):
+    for tmp in dest.parent.glob(f".{glob.escape(dest.name)}.*.tmp"):  # output names may hold brackets
         writer = tmp.name[len(dest.name) + 2 : -len(".tmp")].rsplit(".", 1)[0]  # "{host}-{pid}"
         host, _, pid = writer.rpartition("-")
         try:
@@ -52,11 +53,6 @@ def _sweep_stale_temporaries(dest: Path) -> None:
                 tmp.unlink()
         except OSError:
             continue
-
-
-def glob_escape(name: str) -> str:
-    """``name`` with glob metacharacters escaped (output names may contain brackets)."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _alive(pid: int) -> bool:

@@ -32,6 +32,7 @@ alone is never a pass.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -231,6 +232,7 @@ class TaskPlan:
 
 
 STATUS_OF = {"fail": "fail", "timeout": "timeout", "error": "runtime_error", "memory": "memory"}
+NO_CODE = ("fail", "no code could be extracted from the completion")
 
 
 def reported_verdict(lines: list[dict[str, Any]], nonce: str, n: int) -> tuple[str, str] | None:
@@ -266,7 +268,7 @@ def judge(res: RunResult, lines: list[dict[str, Any]], nonce: str, n: int) -> tu
 def run_program(sandbox: Sandbox, settings: dict[str, Any], plan: TaskPlan, program: str) -> tuple[str, str]:
     """Verdict (status, detail) of one program against one problem's tests, in a sandbox of its own."""
     if not program.strip():
-        return "fail", "no code could be extracted from the completion"
+        return NO_CODE
     nonce = secrets.token_hex(16)
     res, lines = run_harness(sandbox, settings, program, {**plan.payload, "nonce": nonce}, wall=plan.wall)
     return judge(res, lines, nonce, plan.n)
@@ -317,13 +319,8 @@ def run_batch(sandbox: Sandbox, settings: dict[str, Any], entries: list[tuple[Ta
     # The server itself holds the tasks (up to ~5x their pickle in objects) beside each program's cap.
     overhead_mb = 1024 + 8 * (len(stdin) >> 20)
     base = limits_of(settings, sum(plan.wall for plan, _ in entries) + 30.0)
-    limits = SandboxLimits(
-        wall_seconds=base.wall_seconds,
-        memory_mb=base.memory_mb + overhead_mb,
-        max_processes=base.max_processes,
-        max_output_bytes=len(entries) * (REPORT_CAP + 4096) + 65536,
-        scratch_mb=base.scratch_mb,
-        max_file_bytes=base.max_file_bytes,
+    limits = dataclasses.replace(
+        base, memory_mb=base.memory_mb + overhead_mb, max_output_bytes=len(entries) * (REPORT_CAP + 4096) + 65536
     )
     python = getattr(sandbox, "python", "python3")
     res = sandbox.run(
@@ -394,11 +391,14 @@ def pack_batches(
 
     batches: list[list[tuple[TaskPlan, Any]]] = []
     current: list[tuple[TaskPlan, Any]] = []
+    current_cost = 0.0
     for chunk in sorted(chunks, key=cost, reverse=True):
-        if current and (len(current) + len(chunk) > batch_size or cost(current) + cost(chunk) > seconds):
+        chunk_cost = cost(chunk)
+        if current and (len(current) + len(chunk) > batch_size or current_cost + chunk_cost > seconds):
             batches.append(current)
-            current = []
-        current = current + chunk
+            current, current_cost = [], 0.0
+        current += chunk
+        current_cost += chunk_cost
     if current:
         batches.append(current)
     batches.sort(key=cost, reverse=True)
@@ -417,7 +417,7 @@ def run_programs(sandbox: Sandbox, settings: dict[str, Any], entries: list[tuple
         if prog.strip():
             todo.append(i)
         else:
-            verdicts[i] = ("fail", "no code could be extracted from the completion")
+            verdicts[i] = NO_CODE  # not batched: the harness would call it a missing entry point
     alone: set[int] = set()
     batching = int(settings["batch_size"]) > 1 and getattr(sandbox, "supports_pid1", False)
     while batching and len(todo) > 1:
