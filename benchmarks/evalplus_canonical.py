@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from passk.benchmarks import evalplus as E
+from passk.benchmarks.evalplus import groundtruth as G
+from passk.benchmarks.evalplus import prepare as E
+from passk.benchmarks.evalplus.verify import verify
 from passk.io import read_jsonl, write_jsonl
-from passk.verify.code import verify_shard
+from passk.verify.family import VerifyContext
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PASSK_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -41,13 +43,13 @@ def main() -> None:
         print(f"excluded: {args.exclude}")
     if not gt.exists():
         t0 = time.time()
-        E.compute_groundtruth(probs_path, gt, {})
+        G.compute_groundtruth(probs_path, gt, {})
         print(f"ground truth: {time.time() - t0:.1f}s")
     probs = {p["id"]: p for p in read_jsonl(probs_path)}
     samples = [{"problem_id": pid, "sample_index": 0, "solution": E.program_of_canonical(p)} for pid, p in probs.items()]
     for run in range(1, args.runs + 1):
         t0 = time.time()
-        rows = verify_shard(probs, samples, {}, workers=args.workers, groundtruth_path=str(gt), sandbox_cfg={})
+        rows = verify(probs, samples, VerifyContext(bench={}, workers=args.workers, groundtruth=str(gt)))
         ok = sum(r["correct"] for r in rows)
         print(f"run {run}: {ok}/{len(rows)} pass in {time.time() - t0:.1f}s (workers={args.workers})")
         for r in rows:

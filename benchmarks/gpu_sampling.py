@@ -8,7 +8,7 @@ the bare call) on one engine, so both sides share the model, the GPU and the pre
     python benchmarks/gpu_sampling.py --model Qwen/Qwen2.5-0.5B-Instruct --revision main \
         --problems 48 --n 8 --max-tokens 512
 
-``--model`` is a local folder or a hub id (downloaded with passk.download into --cache-dir).
+``--model`` is a local folder or a hub id (downloaded with passk.models.download into --cache-dir).
 Without vLLM or a CUDA GPU the script prints why and exits with status 0 (``--strict``: 1), so it
 is safe to call from scripts on CPU machines.
 
@@ -55,7 +55,7 @@ def _check_environment() -> str | None:
 
 def _problems(path: str | None, count: int) -> list[dict[str, Any]]:
     from passk.io import read_jsonl
-    from passk.tinymodel import toy_arithmetic_problems
+    from passk.models.tiny import toy_arithmetic_problems
 
     if path:
         return read_jsonl(path)[:count]
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import vllm
 
-    from passk.download import download_model
+    from passk.models.download import download_model
     from passk.prompts import render_prompt, stop_strings
     from passk.sampling.base import PromptRequest, SamplingSettings
     from passk.sampling.seeds import problem_seed, shard_seed

@@ -115,10 +115,12 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
 OURS = """
 import json, sys
 from passk.io import read_jsonl
-from passk.verify.code import verify_shard
-probs = {p["id"]: p for p in read_jsonl(sys.argv[1])}
+from passk.benchmarks.evalplus.verify import verify
+from passk.records.problems import load_problems
+from passk.verify.family import VerifyContext
+probs = load_problems(sys.argv[1])
 samples = [{"problem_id": s["task_id"], "sample_index": s["sample_index"], "solution": s["solution"]} for s in read_jsonl(sys.argv[2])]
-rows = verify_shard(probs, samples, {}, workers=int(sys.argv[5]), groundtruth_path=sys.argv[3], sandbox_cfg=json.loads(sys.argv[6]))
+rows = verify(probs, samples, VerifyContext(bench={}, workers=int(sys.argv[5]), groundtruth=sys.argv[3], sandbox=json.loads(sys.argv[6])))
 json.dump([[r["sample_index"], r["status"], r["detail"]] for r in rows], open(sys.argv[4], "w"))
 """
 
@@ -130,11 +132,13 @@ FLOOR = """
 import json, os, sys, time
 from multiprocessing import Pool
 from passk.io import read_jsonl
-from passk.sandbox import harness_evalplus as H
-from passk.verify.code import TaskPlan, load_groundtruth, sandbox_settings
+from passk.benchmarks.evalplus import harness as H
+from passk.benchmarks.evalplus.execute import TaskPlan
+from passk.benchmarks.evalplus.groundtruth import load_groundtruth
+from passk.sandbox.settings import SandboxSettings
 probs = {p["id"]: p for p in read_jsonl(sys.argv[1])}
 gt = load_groundtruth(sys.argv[3])
-st = sandbox_settings(json.loads(sys.argv[6]))
+st = SandboxSettings.from_config(json.loads(sys.argv[6]))
 plans = {pid: TaskPlan(probs[pid], gt[pid], st) for pid in probs}
 H.prepare({})
 def one(item):
@@ -216,7 +220,8 @@ def main() -> None:
     env[envvar] = str(plain)
     env["HOME"] = str(work)  # its ground-truth cache goes under $HOME/.cache: keep it out of the real home
 
-    from passk.benchmarks import evalplus as E
+    from passk.benchmarks.evalplus import groundtruth as G
+    from passk.benchmarks.evalplus import prepare as E
     from passk.io import read_jsonl, write_jsonl
 
     probs = work / "problems.jsonl"
@@ -232,7 +237,7 @@ def main() -> None:
         scfg["batch_size"] = args.batch_size
     t0 = time.time()
     if not gt.exists():
-        E.compute_groundtruth(probs, gt, {})
+        G.compute_groundtruth(probs, gt, {})
     print(f"passk ground truth: {time.time() - t0:.1f}s (excluded)")
     if not args.skip_evalplus:
         # warm evalplus's ground-truth cache with a tiny run (it runs every task's canonical solution)

@@ -1,4 +1,4 @@
-"""LiveCodeBench verification throughput: samples/s of ``passk.verify.lcb.verify_shard`` in the sandbox.
+"""LiveCodeBench verification throughput: samples/s of the LiveCodeBench verifier in the sandbox.
 
 Workload: the official o1-mini release_v5 submission's program for each of the 279 problems of
 2024-08-01..2025-02-01, run on the staged public tests (736 tests: 474 stdin, 262 call-based) — a
@@ -41,12 +41,13 @@ def _bare_sandbox():  # type: ignore[no-untyped-def]
     class Bare(Sandbox):
         name = "bare"
         isolates = False
+        python = sys.executable
 
         @classmethod
         def available(cls) -> tuple[bool, str]:
             return True, ""
 
-        def run(self, argv, *, files=None, stdin=b"", limits=SandboxLimits(), collect=()):  # type: ignore[no-untyped-def, override]
+        def run(self, argv, *, files=None, stdin=b"", limits: SandboxLimits, collect=(), **_ignored):  # type: ignore[no-untyped-def, override]
             with tempfile.TemporaryDirectory() as tmp:
                 for name, data in (files or {}).items():
                     Path(tmp, name).write_bytes(data)
@@ -72,9 +73,10 @@ def main() -> int:
     ap.add_argument("--bare", action="store_true", help="also time the harness without a sandbox")
     args = ap.parse_args()
 
-    from passk.benchmarks.livecodebench import SUBMISSION_FILE, prepare
+    from passk.benchmarks.livecodebench.prepare import SUBMISSION_FILE, prepare
+    from passk.benchmarks.livecodebench.verify import verify
     from passk.io import read_json, read_jsonl
-    from passk.verify.lcb import verify_shard
+    from passk.verify.family import VerifyContext
 
     if not (DATA / "livecodebench").is_dir():
         print(f"no LiveCodeBench data at {DATA / 'livecodebench'} (set PASSK_DATA_DIR)", file=sys.stderr)
@@ -97,7 +99,7 @@ def main() -> int:
     report = {}
     for mode, box in modes:
         start = time.monotonic()
-        rows = verify_shard(problems, samples, bench, workers=args.workers, sandbox_cfg={"backend": args.backend}, sandbox=box)
+        rows = verify(problems, samples, VerifyContext(bench=bench, workers=args.workers, sandbox={"backend": args.backend}), sandbox=box)
         seconds = time.monotonic() - start
         table = collections.Counter((official[r["problem_id"]]["graded_list"][0], r["correct"]) for r in rows[:: args.repeat])
         report[mode] = {

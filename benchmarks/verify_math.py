@@ -1,4 +1,4 @@
-"""Throughput of math verification: ``verify_shard`` against a bare Math-Verify loop, per core.
+"""Throughput of math verification: the math family's verifier against a bare Math-Verify loop, per core.
 
 Workload (shaped like real sampling, where the same final answer recurs many times per problem):
 for each of the first ``--problems`` MATH500 problems, ``--samples`` completions, each the problem's
@@ -7,7 +7,7 @@ gold in MATH500's other spelling (the ``answer`` field), or one of three perturb
 
 - *bare*: ``math_verify.verify(parse(gold), parse(completion))`` for every completion, in
   ``--workers`` plain processes (no timeout protection beyond Math-Verify's SIGALRM).
-- *ours*: ``passk.verify.math.verify_shard`` with ``--workers`` killable checker processes,
+- *ours*: ``passk.benchmarks.math.checker.verify`` with ``--workers`` killable checker processes,
   including worker start-up, extraction, dedup and IPC.
 
 Prints checks/s per core for both, their ratio (target ≥ 0.8), and how many distinct pairs
@@ -49,7 +49,7 @@ def _perturb(gold: str, rng: random.Random) -> list[str]:
 
 def build_workload(problems: int, samples: int, seed: int = 0) -> tuple[dict, list[dict], list[tuple[str, str]]]:
     """(problems by id, sample rows, bare (gold, completion) pairs) for the same completions."""
-    from passk.verify.math_answers import gold_from_record
+    from passk.benchmarks.math.gold import gold_from_record
 
     rng = random.Random(seed)
     path = DATA_DIR / "math" / "math500" / "test.jsonl"
@@ -97,17 +97,16 @@ def run_bare(pairs: list[tuple[str, str]], workers: int) -> tuple[float, int]:
 
 def run_ours(probs: dict, rows: list[dict], workers: int) -> tuple[float, int, int]:
     """Wall time (including worker start-up), number correct and distinct pairs checked."""
-    from passk.verify.math import extract_for_check, verify_pairs
+    from passk.benchmarks.math.answers import extract_answer
+    from passk.benchmarks.math.checker import verify
+    from passk.benchmarks.math.latex import normalize_answer
+    from passk.verify.family import VerifyContext
 
     start = time.perf_counter()
-    from passk.verify.math import verify_shard
-
-    verdicts = verify_shard(probs, rows, {"family": "math"}, workers=workers)
+    verdicts = verify(probs, rows, VerifyContext(bench={"family": "math"}, workers=workers))
     elapsed = time.perf_counter() - start
     # the number of distinct pairs ours sent to Math-Verify (recomputed; not timed)
-    from passk.verify.math_answers import normalize_answer
-
-    items = [(normalize_answer(probs[r["problem_id"]]["answer"], "math500"), extract_for_check(r["text"], "math500")[0])
+    items = [(normalize_answer(probs[r["problem_id"]]["answer"], "math500"), extract_answer(r["text"], "math500"))
              for r in rows]
     unique = len({(g, e) for g, e in items if e is not None and e != g})
     return elapsed, sum(v["correct"] for v in verdicts), unique

@@ -1,37 +1,26 @@
 """The ``passk`` command line.
 
 Each subcommand lives in its own module under ``passk.commands`` and registers itself; user
-errors (``PasskError``) are printed as one line and exit with status 2.
+errors (``PasskError``) are printed as one line and exit with status 2, faults of the verifier
+itself (``VerifierError``) with status 3.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from passk.errors import PasskError
+from passk.commands import check_models, pass_at_k, tiny_model, verify_code, verify_math
+from passk.errors import PasskError, VerifierError
 
-COMMAND_MODULES = [
-    "passk.commands.verify_math",
-    "passk.commands.pass_at_k",
-    "passk.commands.verify_code",
-    "passk.commands.tiny_model",
-    "passk.commands.check_models",
-]
+COMMANDS = (verify_math, pass_at_k, verify_code, tiny_model, check_models)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     parser = argparse.ArgumentParser(prog="passk", description="Unbiased pass@k and the reasoning boundary of LLMs.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
+    for module in COMMANDS:
         module.register(sub)
     return parser
 
@@ -45,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except PasskError as exc:
         print(f"passk: error: {exc}", file=sys.stderr)
         return 2
+    except VerifierError as exc:
+        print(f"passk: verifier fault (no verdicts written): {exc}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -18,3 +18,12 @@ class ConfigError(PasskError):
 
 class DataError(PasskError):
     """A data or sample file is missing, truncated or malformed; the message names the file and line."""
+
+
+class VerifierError(Exception):
+    """A fault of the verifier itself (a sandbox that cannot start, a canonical solution that fails
+    its own tests, a crash): it stops the job with its cause and is never written as a verdict.
+
+    Not a ``PasskError``: nothing in the user's input is wrong, so the message names what failed
+    and the job fails loudly rather than counting the samples as wrong answers.
+    """

@@ -1,6 +1,6 @@
 """Hostile programs, each verified as a HumanEval-style sample under bwrap: every one gets a
 non-pass verdict, the host is unchanged (canary intact, no process left, no connection received),
-and the run goes on to the next sample (they all run in one ``verify_shard`` call).
+and the run goes on to the next sample (they all run in one call of the EvalPlus verifier).
 
 The task is a toy function task (``add(a, b)``) with a hand-made ground truth, so the tests need
 no benchmark data and stay fast; limits are small so the whole file runs in well under a minute.
@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from passk.benchmarks.evalplus import execute as code_mod
+from passk.benchmarks.evalplus.verify import verify as verify_evalplus
 from passk.sandbox import bwrap
+from passk.verify.family import VerifyContext
 
 DOCKER_IMAGE = os.environ.get("PASSK_DOCKER_IMAGE", "passk-sandbox:latest")
 
@@ -55,7 +58,7 @@ BACKENDS = [
 # Finds every other program's nonce in the memory it shares with the fork server, then tries every
 # way out to the parent to report all of them as passed. (Its own nonce it leaves alone: a program
 # that digs the harness's secret out of its own interpreter can forge its own pass in any
-# in-process harness — evalplus's too; see passk.sandbox.harness_evalplus.)
+# in-process harness — evalplus's too; see passk.benchmarks.evalplus.harness.)
 FORGE_FOR_EVERYONE = """import gc, json, os, sys
 def add(a, b):
     nonces = []
@@ -195,8 +198,6 @@ def _containers() -> set[str]:
 
 @pytest.mark.parametrize("backend_cfg", BACKENDS)
 def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
-    from passk.verify.code import verify_shard
-
     port, received = listener
     canary = tmp_path / "canary.txt"
     canary.write_text("intact")
@@ -217,8 +218,6 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     progs["good_after_tamper"] = GOOD + "# another correct program\n"
     samples = [{"problem_id": "Toy/0", "sample_index": i, "solution": progs[n]} for i, n in enumerate(names)]
     samples.append({"problem_id": "Toy/0", "sample_index": len(names), "solution": GOOD})
-    import passk.verify.code as code_mod
-
     alone: list[str] = []
     run_alone = code_mod.run_program
 
@@ -233,21 +232,19 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     before = _children()
     containers_before = _containers() if backend_cfg else set()
     t0 = time.time()
-    rows = verify_shard(
+    sandbox_cfg = {"min_time_limit": 1.0, "startup_slack": 8.0, "timeout_per_task": 3.0, "memory_mb": 512, "max_processes": 16, **backend_cfg}
+    rows = verify_evalplus(
         {"Toy/0": problem},
         samples,
-        {"dataset": "humaneval_plus"},
-        workers=2,
-        groundtruth_path=str(gt),
-        sandbox_cfg={"min_time_limit": 1.0, "startup_slack": 8.0, "timeout_per_task": 3.0, "memory_mb": 512, "max_processes": 16, **backend_cfg},
+        VerifyContext(bench={"dataset": "humaneval_plus"}, workers=2, sandbox=sandbox_cfg, groundtruth=str(gt)),
     )
     elapsed = time.time() - t0
     by = {names[r["sample_index"]] if r["sample_index"] < len(names) else "good": r for r in rows}
     assert len(names) >= 30
     bad = {n: (r["status"], r["detail"]) for n, r in by.items() if not n.startswith("good") and r["correct"]}
     assert not bad, f"hostile programs passed: {bad}"
-    assert by["good"]["status"] == "pass", by["good"]
-    assert by["good_after_tamper"]["status"] == "pass", by["good_after_tamper"]
+    assert by["good"]["status"] == "correct", by["good"]
+    assert by["good_after_tamper"]["status"] == "correct", by["good_after_tamper"]
     assert canary.read_text() == "intact"
     assert os.path.exists("/usr/bin/env") and b"pwned" not in Path("/usr/bin/env").read_bytes()[:10]
     assert received == [], f"a sandboxed program reached the loopback listener: {received}"
@@ -261,8 +258,8 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg):
     assert by["memory_bomb"]["status"] == "memory"
     assert by["sys_exit_0_module"]["status"] == "runtime_error"
     assert by["os_exit_0_module"]["status"] == "runtime_error"
-    assert by["always_equal"]["status"] == "fail"
-    assert by["int_subclass_eq"]["status"] == "fail"
+    assert by["always_equal"]["status"] == "wrong"
+    assert by["int_subclass_eq"]["status"] == "wrong"
     assert by["input_in_function"]["status"] == "runtime_error"
     assert elapsed < 300
     if not backend_cfg:

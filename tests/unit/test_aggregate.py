@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from passk.aggregate import CURVE_COLUMNS, PROBLEM_COLUMNS, aggregate, read_curve_csv, read_problems_csv
+from passk.analysis.aggregate import aggregate
+from passk.analysis.metrics import dataset_pass_at_k
+from passk.analysis.tables import CURVE_COLUMNS, PROBLEM_COLUMNS, read_curve_csv, read_problems_csv
 from passk.errors import DataError
 from passk.io import write_jsonl
-from passk.metrics import dataset_pass_at_k
-from passk.records import write_verdicts
+from passk.records.verdicts import write_verdicts
 
 
 def _problems(tmp: Path, ids: list[str]) -> str:
@@ -148,22 +149,22 @@ def test_bad_status_and_missing_files(tmp_path: Path) -> None:
 
 def test_bad_problem_file(tmp_path: Path) -> None:
     p = tmp_path / "problems.jsonl"
-    write_jsonl(p, [{"id": "a", "index": 0}, {"id": "a", "index": 1}])
+    write_jsonl(p, [{"id": "a", "index": 0, "question": "q"}, {"id": "a", "index": 1, "question": "q"}])
     v = tmp_path / "v.parquet"
     write_verdicts(v, [_verdict("a", 0, True)])
     with pytest.raises(DataError, match=r"problems\.jsonl:2: duplicate problem id 'a'"):
         aggregate([str(v)], str(p), str(tmp_path / "p.csv"), str(tmp_path / "c.csv"))
-    write_jsonl(p, [{"id": "a"}])
-    with pytest.raises(DataError, match=r"problems\.jsonl:1: .*integer 'index'"):
+    write_jsonl(p, [{"id": "a", "index": "0", "question": "q"}])
+    with pytest.raises(DataError, match=r"problems\.jsonl:1: problem key 'index' should be an integer"):
         aggregate([str(v)], str(p), str(tmp_path / "p.csv"), str(tmp_path / "c.csv"))
 
 
 def test_problem_ids_with_commas_are_quoted(tmp_path: Path) -> None:
     problems = _problems(tmp_path, ["lcb/a,b"])
     v = tmp_path / "v.parquet"
-    write_verdicts(v, [_verdict("lcb/a,b", 0, True, status="pass")])
+    write_verdicts(v, [_verdict("lcb/a,b", 0, True, status="pass")])  # an old status name, read as "correct"
     out_p = tmp_path / "p.csv"
     aggregate([str(v)], problems, str(out_p), str(tmp_path / "c.csv"))
     with open(out_p, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows[0]["problem_id"] == "lcb/a,b" and rows[0]["status_pass"] == "1"
+    assert rows[0]["problem_id"] == "lcb/a,b" and rows[0]["status_correct"] == "1"

@@ -23,12 +23,17 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from passk import checks
-from passk.aggregate import aggregate
-from passk.config import check_config, load_yaml_strict, schema_errors
+from passk.analysis.aggregate import aggregate
+from passk.cli import main as cli_main
+from passk.config.validate import check_config, load_yaml_strict, schema_errors
 from passk.errors import ConfigError, DataError, PasskError
-from passk.records import SAMPLE_SCHEMA, VERDICT_SCHEMA, write_samples, write_table, write_verdicts
-from passk.verify.shard import verify_shard_files
+from passk.models import manifest as model_manifest
+from passk.pipeline import prepare as pipeline_prepare
+from passk.pipeline.verify import verify_shard_files
+from passk.records.parquet import write_table
+from passk.records.problems import load_problems
+from passk.records.samples import SAMPLE_SCHEMA, check_samples, write_samples
+from passk.records.verdicts import VERDICT_SCHEMA, write_verdicts
 
 REPO = Path(__file__).resolve().parents[2]
 RESULT = b"an earlier run's result\n"
@@ -55,7 +60,7 @@ def write_problems(path: Path, records: list[dict[str, Any]] | None = None, text
 def run_verify(tmp_path: Path, problems: Path, samples: Path) -> None:
     verify_shard_files(bench={"name": "toy", "family": "math", "dataset": "math500"}, samples_path=str(samples),
                        problems_path=str(problems), out_path=str(tmp_path / "verdicts.parquet"), workers=1,
-                       verify_cfg={"math_timeout": 5.0}, sandbox_cfg={})
+                       verify_cfg={"math_timeout": 5.0}, sandbox_cfg={}, code_version="test")
 
 
 def expect(tmp_path: Path, call: Callable[[], Any], *fragments: str, error: type[PasskError] = DataError) -> str:
@@ -84,44 +89,44 @@ def test_duplicate_problem_id(tmp_path: Path) -> None:
 
 def test_problem_without_id(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", [PROBLEMS[0], {k: v for k, v in PROBLEMS[1].items() if k != "id"}])
-    expect(tmp_path, lambda: checks.load_problems(problems, "math"), f"{problems}:2", "'id'")
+    expect(tmp_path, lambda: load_problems(problems, ("answer", str), family="math"), f"{problems}:2", "'id'")
 
 
 def test_problem_index_of_wrong_type(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", [{**PROBLEMS[0], "index": "0"}])
-    expect(tmp_path, lambda: checks.load_problems(problems), f"{problems}:1", "'index'", "an integer")
+    expect(tmp_path, lambda: load_problems(problems), f"{problems}:1", "'index'", "an integer")
 
 
 def test_math_problem_without_answer(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", [PROBLEMS[0], {k: v for k, v in PROBLEMS[1].items() if k != "answer"}])
-    expect(tmp_path, lambda: checks.load_problems(problems, "math"), f"{problems}:2", "'answer'")
+    expect(tmp_path, lambda: load_problems(problems, ("answer", str), family="math"), f"{problems}:2", "'answer'")
 
 
 def test_code_problem_file_given_for_math_schema(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", [{**PROBLEMS[0], "answer": None, "tests": {"base_input": []}}])
-    expect(tmp_path, lambda: checks.load_problems(problems, "math"), f"{problems}:1", "'answer'", "right problem file")
+    expect(tmp_path, lambda: load_problems(problems, ("answer", str), family="math"), f"{problems}:1", "'answer'", "right problem file")
 
 
 def test_malformed_json_line(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", text=json.dumps(PROBLEMS[0]) + "\n{\"id\": \"toy/1\",\n")
-    expect(tmp_path, lambda: checks.load_problems(problems), f"{problems}:2", "malformed JSON")
+    expect(tmp_path, lambda: load_problems(problems), f"{problems}:2", "malformed JSON")
 
 
 def test_line_that_is_not_an_object(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", text=json.dumps(PROBLEMS[0]) + "\n[1, 2]\n")
-    expect(tmp_path, lambda: checks.load_problems(problems), f"{problems}:2", "expected a JSON object")
+    expect(tmp_path, lambda: load_problems(problems), f"{problems}:2", "expected a JSON object")
 
 
 def test_truncated_gzip(tmp_path: Path) -> None:
     data = gzip.compress("".join(json.dumps(r) + "\n" for r in PROBLEMS * 50).encode())
     problems = tmp_path / "p.jsonl.gz"
     problems.write_bytes(data[: len(data) // 2])
-    expect(tmp_path, lambda: checks.load_problems(problems), str(problems), "unreadable after line")
+    expect(tmp_path, lambda: load_problems(problems), str(problems), "unreadable after line")
 
 
 def test_empty_problem_file(tmp_path: Path) -> None:
     problems = write_problems(tmp_path / "p.jsonl", text="\n")
-    expect(tmp_path, lambda: checks.load_problems(problems), str(problems), "no problems")
+    expect(tmp_path, lambda: load_problems(problems), str(problems), "no problems")
 
 
 # --- sample files ---------------------------------------------------------------------------
@@ -178,7 +183,7 @@ def test_empty_sample_file(tmp_path: Path) -> None:
 
 def test_jsonl_samples_name_the_line(tmp_path: Path) -> None:
     rows = [{"problem_id": "toy/0", "sample_index": 0, "text": "x"}, {"problem_id": "toy/0", "sample_index": 1}]
-    expect(tmp_path, lambda: checks.check_samples(rows, "mine.jsonl", {"toy/0": {}}, row_name="line"), "mine.jsonl: line 2", "'text'")
+    expect(tmp_path, lambda: check_samples(rows, "mine.jsonl", {"toy/0": {}}, row_name="line"), "mine.jsonl: line 2", "'text'")
 
 
 def test_empty_completion_is_legal_and_wrong(tmp_path: Path) -> None:
@@ -224,7 +229,7 @@ def test_verdict_shard_missing(tmp_path: Path) -> None:
 # --- model snapshots --------------------------------------------------------------------------
 
 def _model(tmp_path: Path) -> Path:
-    from passk.download import write_manifest
+    from passk.models.download import write_manifest
 
     model = tmp_path / "model"
     model.mkdir()
@@ -238,28 +243,28 @@ def _model(tmp_path: Path) -> Path:
 def test_model_file_changed_since_download(tmp_path: Path) -> None:
     manifest = _model(tmp_path)
     (tmp_path / "model" / "model.safetensors").write_bytes(b"\1" * 1000)  # same size: only the hash tells
-    checks.quick_model_check(manifest)
-    expect(tmp_path, lambda: checks.check_model_files(manifest), str(tmp_path / "model" / "model.safetensors"), str(manifest), "differs")
+    model_manifest.quick_model_check(manifest)
+    expect(tmp_path, lambda: model_manifest.check_model_files(manifest), str(tmp_path / "model" / "model.safetensors"), str(manifest), "differs")
     assert manifest.exists()
 
 
 def test_model_file_truncated(tmp_path: Path) -> None:
     manifest = _model(tmp_path)
     (tmp_path / "model" / "model.safetensors").write_bytes(b"\0" * 10)
-    expect(tmp_path, lambda: checks.quick_model_check(manifest), str(manifest), "recorded 1002", "truncated")
+    expect(tmp_path, lambda: model_manifest.quick_model_check(manifest), str(manifest), "recorded 1002", "truncated")
 
 
 def test_model_file_missing(tmp_path: Path) -> None:
     manifest = _model(tmp_path)
     (tmp_path / "model" / "model.safetensors").unlink()
-    expect(tmp_path, lambda: checks.quick_model_check(manifest), str(tmp_path / "model" / "model.safetensors"), str(manifest), "missing")
-    assert checks.main(["check-models", str(manifest)]) == 1
+    expect(tmp_path, lambda: model_manifest.quick_model_check(manifest), str(tmp_path / "model" / "model.safetensors"), str(manifest), "missing")
+    assert cli_main(["check-models", str(manifest)]) == 2
 
 
 def test_model_manifest_not_json(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     manifest.write_text('{"model_dir": "x",\n "files": {\n')
-    from passk.models import model_dir_from_manifest
+    from passk.models.manifest import model_dir_from_manifest
 
     expect(tmp_path, lambda: model_dir_from_manifest(str(manifest)), str(manifest), "unreadable model manifest")
 
@@ -273,16 +278,16 @@ def test_changed_benchmark_source_is_refused(tmp_path: Path, shared_data: Path) 
     (data / release.name).write_bytes(release.read_bytes())
     cfg = {"name": "humaneval_plus", "family": "evalplus", "dataset": "humaneval_plus"}
     record_dir = tmp_path / "checksums"
-    first = checks.record_benchmark_sources("humaneval_plus", cfg, str(tmp_path / "data"), tmp_path / "m1.json", checksum_dir=record_dir)
-    assert first["sources"][0]["sha256"] == checks.sha256_file(release)
+    first = pipeline_prepare.record_benchmark_sources("humaneval_plus", cfg, str(tmp_path / "data"), tmp_path / "m1.json", checksum_dir=record_dir)
+    assert first["sources"][0]["sha256"] == pipeline_prepare.sha256_file(release)
     (data / release.name).write_bytes(gzip.compress(b'{"task_id": "x"}\n'))  # a mirror served other bytes
     out = tmp_path / "verdicts.parquet"
-    expect(tmp_path, lambda: checks.record_benchmark_sources("humaneval_plus", cfg, str(tmp_path / "data"), out, checksum_dir=record_dir),
+    expect(tmp_path, lambda: pipeline_prepare.record_benchmark_sources("humaneval_plus", cfg, str(tmp_path / "data"), out, checksum_dir=record_dir),
            str(data / release.name), str(record_dir / "humaneval_plus.json"), "the source changed")
 
 
 def test_pinned_math_file_with_other_bytes(tmp_path: Path, shared_data: Path) -> None:
-    from passk.benchmarks import math as bm
+    from passk.benchmarks.math import prepare as bm
 
     edited = tmp_path / "test.jsonl"
     edited.write_text((shared_data / "math" / "aime24" / "test.jsonl").read_text().replace("AIME", "AIMe", 1))

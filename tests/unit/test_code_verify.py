@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from passk.errors import ConfigError, DataError
-from passk.sandbox import get_sandbox
-from passk.sandbox import harness_evalplus as H
+from passk.benchmarks.evalplus import harness as H
+from passk.benchmarks.evalplus import prepare as E
+from passk.benchmarks.evalplus.execute import judge, run_harness
+from passk.benchmarks.evalplus.extract import extract_program
+from passk.errors import ConfigError, DataError, VerifierError
+from passk.sandbox.backends import get_sandbox
 from passk.sandbox.base import RunResult
-from passk.verify.code import extract_program, judge, sandbox_settings
+from passk.sandbox.settings import SandboxSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("PASSK_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -28,7 +31,7 @@ def test_extract_markdown_fences_and_plain_code():
     fenced = "Sure!\n```python\nimport math\ndef f(x):\n    return math.sqrt(x)\n```\nDone."
     assert "def f(x)" in extract_program(fenced, "f") and "import math" in extract_program(fenced, "f")
     plain = "def f(x):\n    return x + 1\n"
-    assert "return x + 1" in extract_program(plain, "f", prefill="")
+    assert "return x + 1" in extract_program(plain, "f", fence="")
 
 
 def test_encode_roundtrip():
@@ -47,16 +50,15 @@ def test_huge_int_encoding_is_linear_and_reads_old_files():
 def test_harness_task_via_stdin_beyond_file_limits(tmp_path):
     """A task bigger than max_file_bytes and the scratch tmpfs (HumanEval/15's is 147 MB) still runs."""
     from passk.sandbox.bwrap import BwrapSandbox
-    from passk.verify.code import run_harness
 
     if not BwrapSandbox.available()[0]:
         pytest.skip("bwrap unavailable")
-    settings = {**sandbox_settings({}), "max_file_bytes": 1 << 20, "scratch_mb": 1}
+    settings = SandboxSettings.from_config({"max_file_bytes": 1 << 20, "scratch_mb": 1})
     big = "x" * (3 << 20)
     payload = dict(mode="check", dataset="humaneval", entry_point="f", atol=0, inputs=[[len(big)]], expected=[big],
                    time_limits=[10.0], exec_limit=10.0, labels=["base[0]"], nonce="n1", plus_start=1)
     res, lines = run_harness(get_sandbox("bwrap"), settings, "def f(n):\n    return 'x' * n\n", payload, wall=60)
-    assert judge(res, lines, "n1", 1) == ("pass", "")
+    assert judge(res, lines, "n1", 1) == ("correct", "")
 
 
 def test_atol_resets_between_base_and_plus():
@@ -106,17 +108,36 @@ def test_judge_needs_positive_proof():
     assert judge(_res(), [], "n", 3)[0] == "runtime_error"  # exit 0, no report
     assert judge(_res(), [{"done": "other", "n": 3}], "n", 3)[0] == "runtime_error"
     assert judge(_res(), [{"done": "n", "n": 2}], "n", 3)[0] == "runtime_error"
-    assert judge(_res(), [{"done": "n", "n": 3}], "n", 3)[0] == "pass"
+    assert judge(_res(), [{"done": "n", "n": 3}], "n", 3)[0] == "correct"
     assert judge(_res(timed_out=True, exit_code=None), [], "n", 3)[0] == "timeout"
-    assert judge(_res(error="bwrap: boom"), [{"done": "n", "n": 3}], "n", 3)[0] == "sandbox_error"
-    assert judge(_res(), [{"t": 4, "s": "fail", "d": "x"}], "n", 9) == ("fail", "x")
+    with pytest.raises(VerifierError, match="bwrap: boom"):  # a sandbox fault is no verdict, even beside a report
+        judge(_res(error="bwrap: boom"), [{"done": "n", "n": 3}], "n", 3)
+    assert judge(_res(), [{"t": 4, "s": "fail", "d": "x"}], "n", 9) == ("wrong", "x")
 
 
 def test_unknown_backend_and_keys():
     with pytest.raises(ConfigError, match="sandbox.backend"):
         get_sandbox("chroot")
-    with pytest.raises(ConfigError, match="unknown keys"):
-        sandbox_settings({"memory": 1})
+    with pytest.raises(ConfigError, match="config key sandbox: unknown keys"):
+        SandboxSettings.from_config({"memory": 1})
+
+
+def test_site_packages_as_a_string_or_a_list():
+    """The schema accepts one path or a list; a string must not become a tuple of characters."""
+    assert SandboxSettings.from_config({"site_packages": "/opt/site"}).site_packages == ("/opt/site",)
+    assert SandboxSettings.from_config({"site_packages": ["/a", "/b"]}).site_packages == ("/a", "/b")
+    assert SandboxSettings.from_config({}).site_packages is None
+    with pytest.raises(ConfigError, match="sandbox.site_packages"):
+        SandboxSettings.from_config({"site_packages": [1]})
+
+
+def test_sandbox_defaults_are_the_schemas():
+    """One set of defaults: the settings' come from passk/schema.yaml, and a run's limits from the settings."""
+    from passk.schema import section_defaults
+
+    settings = SandboxSettings.from_config({})
+    assert settings.as_config() == {**section_defaults("sandbox"), "site_packages": None}
+    assert settings.memory_mb == 4096 and settings.limits(5.0).memory_mb == 4096
 
 
 def test_unavailable_backend_is_config_error(monkeypatch):
@@ -129,7 +150,6 @@ def test_unavailable_backend_is_config_error(monkeypatch):
 
 @pytest.mark.skipif(not (DATA / "humaneval_plus").is_dir(), reason=f"benchmark data not found at {DATA} (set PASSK_DATA_DIR)")
 def test_prepare_humaneval_plus(tmp_path):
-    from passk.benchmarks import evalplus as E
     from passk.io import read_jsonl
 
     n = E.prepare("humaneval_plus", {"family": "evalplus", "dataset": "humaneval_plus", "limit": 3}, str(DATA), tmp_path / "p.jsonl")
@@ -147,8 +167,6 @@ def test_verify_code_command(tmp_path):
 
     if not BwrapSandbox.available()[0]:
         pytest.skip("bwrap unavailable")
-    from passk.benchmarks import evalplus as E
-
     recs, _ = E.load_raw("mbpp_plus", {"dataset": "mbpp_plus"}, str(DATA))
     first = recs[0]
     samples = tmp_path / "s.jsonl"
@@ -169,5 +187,5 @@ def test_verify_code_command(tmp_path):
     got = [json.loads(x) for x in out.read_text().splitlines()]
     assert [g["sample_index"] for g in got] == [1, 7]
     assert got[0]["model"] == "m" and got[0]["task_id"] == first["task_id"]
-    assert got[0]["status"] == "pass", got[0]
+    assert got[0]["status"] == "correct", got[0]
     assert got[1]["status"] == "runtime_error" and not got[1]["correct"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from passk import config as pc
+from passk.config import grid as pc
+from passk.config import validate as cv
 from passk.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,8 +26,8 @@ def cfg(request: pytest.FixtureRequest) -> dict:
 
 
 def check(config: dict) -> None:
-    pc.validate_schema(config, SCHEMA)
-    pc.check_config(config)
+    cv.validate_schema(config, SCHEMA)
+    cv.check_config(config)
 
 
 def test_shipped_configs_are_valid(cfg: dict) -> None:
@@ -83,7 +84,7 @@ def test_duplicate_yaml_keys_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "dup.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=r"dup\.yaml:\d+: duplicate key 'tiny-rl'"):
-        pc.load_yaml_strict(path)
+        cv.load_yaml_strict(path)
 
 
 def test_runs_cover_figures_once_with_per_model_n() -> None:
@@ -123,11 +124,6 @@ def test_data_dir_errors_name_the_source(tmp_path: Path, monkeypatch: pytest.Mon
     assert pc.resolve_data_dir({"data_dir": str(tmp_path)}) == str(tmp_path.resolve())
 
 
-def test_code_version_is_stable() -> None:
-    assert pc.code_version("aggregate") == pc.code_version("aggregate")
-    assert pc.code_version("aggregate") != pc.code_version("plot")
-
-
 def test_per_benchmark_settings_of_fig17() -> None:
     config = load("config.yaml")
     runs = {(r.model, r.benchmark, r.setting) for r in pc.figure_runs(config, "fig17_entropy_matched")}
@@ -138,7 +134,7 @@ def test_per_benchmark_settings_of_fig17() -> None:
     assert pc.sampling_slice(config, "t1.5")["temperature"] == 1.5
     config["figures"]["fig17_entropy_matched"]["models"][0][2]["setting"]["aime25"] = "t1.5"
     with pytest.raises(ConfigError, match="names benchmarks \\['aime25'\\] that the figure does not show"):
-        pc.check_config(config)
+        cv.check_config(config)
 
 
 @pytest.mark.parametrize(
@@ -154,7 +150,7 @@ def test_filter_and_perplexity_figures_are_checked(edit, message: str) -> None:
     config = load("config.yaml")
     edit(config)
     with pytest.raises(ConfigError, match=re.escape(message)):
-        pc.check_config(config)
+        cv.check_config(config)
 
 
 def test_filter_run_is_sampled() -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import huggingface_hub
 import pytest
 
-from passk.download import download_model, is_commit, write_manifest
 from passk.errors import ConfigError, DataError
+from passk.models.download import download_model, is_commit, write_manifest
 
 COMMIT = "38b8075427d3f7d12075377d1e40495875066189"
 FILES = {"config.json": b'{"max_position_embeddings": 4096}', "model.safetensors": b"\x00weights", "sub/tokenizer.json": b"{}"}

@@ -3,11 +3,14 @@ sandbox of its own gives it, and hands back to a run of its own whatever it cann
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from passk.benchmarks.evalplus import execute as C
 from passk.sandbox import forkserver
 from passk.sandbox.bwrap import BwrapSandbox
-from passk.verify import code as C
+from passk.sandbox.settings import SandboxSettings, make_sandbox
 
 pytestmark = pytest.mark.skipif(not BwrapSandbox.available()[0], reason="bwrap unavailable")
 
@@ -17,7 +20,7 @@ PROBLEM = {
     "tests": {"dataset": "humaneval", "entry_point": "add", "atol": 0, "base_input": [[1, 2], [3, 4]], "plus_input": [[10, -5], [0.5, 0.25]]},
 }
 GT = {"base": [3, 7], "plus": [5, 0.75], "base_time": [0.0, 0.0], "plus_time": [0.0, 0.0]}
-SETTINGS = C.sandbox_settings({"min_time_limit": 1.0, "startup_slack": 5.0, "timeout_per_task": 2.0, "memory_mb": 512})
+SETTINGS = SandboxSettings.from_config({"min_time_limit": 1.0, "startup_slack": 5.0, "timeout_per_task": 2.0, "memory_mb": 512})
 
 PROGRAMS = {
     "correct": "def add(a, b):\n    return a + b\n",
@@ -40,7 +43,7 @@ def _plan() -> C.TaskPlan:
 
 
 def test_batched_verdicts_equal_solo_verdicts():
-    sandbox = C.make_sandbox(SETTINGS)
+    sandbox = make_sandbox(SETTINGS)
     plan = _plan()
     names = list(PROGRAMS)
     batched = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names])
@@ -48,24 +51,24 @@ def test_batched_verdicts_equal_solo_verdicts():
     got = {n: b[0] for n, b in zip(names, batched)}
     assert got == {n: s[0] for n, s in zip(names, solo)}
     assert got == {
-        "correct": "pass", "correct_float_noise": "pass", "wrong": "fail", "wrong_late": "fail", "crash": "runtime_error",
+        "correct": "correct", "correct_float_noise": "correct", "wrong": "wrong", "wrong_late": "wrong", "crash": "runtime_error",
         "loop": "timeout", "memory": "memory", "sys_exit_module": "runtime_error", "os_exit_call": "runtime_error",
-        "writes_files": "pass", "sees_no_other_files": "pass", "empty": "fail",
+        "writes_files": "correct", "sees_no_other_files": "correct", "empty": "no_answer",
     }
 
 
 def test_untrusted_outcomes_run_alone_and_the_rest_stay_batched():
-    sandbox = C.make_sandbox(SETTINGS)
+    sandbox = make_sandbox(SETTINGS)
     names = ["correct", "os_exit_call", "wrong", "loop", "crash"]
     plan = _plan()
     done, alone = C.run_batch(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names])
     assert alone == {1}  # exited before any report: only a run of its own sees why
-    assert {names[i]: v[0] for i, v in done.items()} == {"correct": "pass", "wrong": "fail", "loop": "timeout", "crash": "runtime_error"}
+    assert {names[i]: v[0] for i, v in done.items()} == {"correct": "correct", "wrong": "wrong", "loop": "timeout", "crash": "runtime_error"}
 
 
 def test_batch_verdict_trusts_only_reports_and_wall_clock():
     ev = {"lines": [{"done": "n1", "n": 4}], "killed": None, "tainted": ""}
-    assert C.batch_verdict(ev, "n1", 4) == ("pass", "")
+    assert C.batch_verdict(ev, "n1", 4) == ("correct", "")
     assert C.batch_verdict(ev, "other", 4) is None  # someone else's nonce
     assert C.batch_verdict({**ev, "tainted": "limits changed"}, "n1", 4) is None
     assert C.batch_verdict({"lines": [], "killed": "wall", "secs": 3.0}, "n1", 4)[0] == "timeout"
@@ -76,11 +79,11 @@ def test_batch_verdict_trusts_only_reports_and_wall_clock():
 def test_batch_size_one_never_batches(monkeypatch):
     calls = []
     monkeypatch.setattr(C, "run_batch", lambda *a, **k: calls.append(a) or ({}, set()))
-    sandbox = C.make_sandbox(SETTINGS)
-    settings = {**SETTINGS, "batch_size": 1}
+    sandbox = make_sandbox(SETTINGS)
+    settings = dataclasses.replace(SETTINGS, batch_size=1)
     plan = _plan()
     got = C.run_programs(sandbox, settings, [(plan, PROGRAMS["correct"]), (plan, PROGRAMS["wrong"])])
-    assert [g[0] for g in got] == ["pass", "fail"] and calls == []
+    assert [g[0] for g in got] == ["correct", "wrong"] and calls == []
 
 
 def test_server_refuses_to_run_outside_a_private_pid_namespace(monkeypatch, capsys):
@@ -106,9 +109,9 @@ def test_programs_of_several_problems_share_a_server():
         (plan_add, "def mul(a, b):\n    return a * b\n"),
         (plan_mul, "def mul(a, b):\n    return a + b\n"),
     ]
-    done, alone = C.run_batch(C.make_sandbox(SETTINGS), SETTINGS, entries)
+    done, alone = C.run_batch(make_sandbox(SETTINGS), SETTINGS, entries)
     assert alone == set()
-    assert [done[i][0] for i in range(len(entries))] == ["pass", "pass", "runtime_error", "runtime_error", "fail"]
+    assert [done[i][0] for i in range(len(entries))] == ["correct", "correct", "runtime_error", "runtime_error", "wrong"]
 
 
 def test_pack_batches_keeps_slow_problems_apart():
@@ -155,7 +158,7 @@ def test_a_process_left_holding_the_report_pipe_does_not_stall_the_batch():
     lingering = "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n    return a + b\n"
     plan = _plan()
     t0 = time.monotonic()
-    done, alone = C.run_batch(C.make_sandbox(SETTINGS), SETTINGS, [(plan, lingering), (plan, PROGRAMS["correct"])])
+    done, alone = C.run_batch(make_sandbox(SETTINGS), SETTINGS, [(plan, lingering), (plan, PROGRAMS["correct"])])
     elapsed = time.monotonic() - t0
-    assert alone == set() and done[0][0] == "pass" and done[1][0] == "pass", (done, alone)
+    assert alone == set() and done[0][0] == "correct" and done[1][0] == "correct", (done, alone)
     assert elapsed < plan.wall / 2, f"{elapsed:.1f}s: waited for the lingering process (wall {plan.wall}s)"

@@ -8,20 +8,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from passk.aggregate import CURVE_COLUMNS, aggregate, read_curve_csv
+from passk.analysis.aggregate import aggregate
+from passk.analysis.guess_filter import filtered_curve, guessable, read_filter, write_filter
+from passk.analysis.metrics import bootstrap_ci_curve, dataset_pass_at_k, default_ks
+from passk.analysis.tables import CURVE_COLUMNS, read_curve_csv
 from passk.errors import ConfigError, DataError
-from passk.guess_filter import filtered_curve, guessable, read_filter, write_filter
 from passk.io import write_jsonl
-from passk.metrics import bootstrap_ci_curve, dataset_pass_at_k, default_ks
 from passk.prompts import MATH_TEMPLATES, render_prompt, stop_strings
-from passk.records import write_verdicts
+from passk.records.verdicts import write_verdicts
 
 
 def _aggregate(tmp: Path, name: str, counts: dict[str, tuple[int, int]], order: list[str] | None = None) -> tuple[Path, Path]:
     """Per-problem and curve CSVs of a toy run: ``counts = {problem_id: (n, c)}``, via aggregate."""
     ids = order or list(counts)
     problems = tmp / f"{name}.jsonl"
-    write_jsonl(problems, [{"id": pid, "index": i} for i, pid in enumerate(ids)])
+    write_jsonl(problems, [{"id": pid, "index": i, "question": "q"} for i, pid in enumerate(ids)])
     rows = [
         {"problem_id": pid, "sample_index": s, "correct": s < counts[pid][1], "status": "correct" if s < counts[pid][1] else "wrong",
          "extracted": "", "detail": ""}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from passk.verify.lcb import extract_code
+from passk.benchmarks.livecodebench.verify import extract_code
 
 CODE = "import sys\nprint(sum(map(int, sys.stdin.read().split())))"
 

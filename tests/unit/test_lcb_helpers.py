@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,12 +39,13 @@ class LocalSandbox(Sandbox):
 
     name = "local-test"
     isolates = False
+    python = sys.executable
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
         return True, ""
 
-    def run(self, argv, *, files=None, stdin=b"", limits=SandboxLimits(), collect=()):  # type: ignore[override]
+    def run(self, argv, *, files=None, stdin=b"", limits: SandboxLimits, collect=(), **_ignored):  # type: ignore[override]
         with tempfile.TemporaryDirectory() as tmp:
             for name, data in (files or {}).items():
                 Path(tmp, name).write_bytes(data)
@@ -71,7 +73,7 @@ class LocalSandbox(Sandbox):
 def bwrap_or_skip() -> Sandbox:
     """The bubblewrap backend, or skip when it is missing or cannot start here."""
     try:
-        from passk.sandbox import get_sandbox
+        from passk.sandbox.backends import get_sandbox
 
         return get_sandbox("bwrap")
     except Exception as exc:  # noqa: BLE001 - any reason means "skip", and the reason is shown

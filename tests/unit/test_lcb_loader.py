@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from passk.benchmarks.livecodebench import func_name_from_starter, prepare, release_files
+from passk.benchmarks.livecodebench.prepare import func_name_from_starter, prepare, release_files
 from passk.errors import ConfigError, DataError
 from passk.io import read_jsonl
 

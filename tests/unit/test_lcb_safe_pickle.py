@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from passk.benchmarks.safe_pickle import canonical_sha256, decode_private_tests, safe_loads
+from passk.benchmarks.livecodebench.safe_pickle import canonical_sha256, decode_private_tests, safe_loads
 from passk.errors import DataError
 
 TESTS = [{"input": "1 2\n", "output": "3\n", "testtype": "stdin"}]

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from passk.sandbox.harness_lcb import compare_stdout
-from passk.verify.lcb import verify_shard
 from test_lcb_helpers import LocalSandbox, bwrap_or_skip
+
+from passk.benchmarks.livecodebench.harness import compare_stdout
+from passk.benchmarks.livecodebench.verify import verify as verify_lcb
+from passk.errors import DataError
+from passk.verify.family import VerifyContext
 
 STDIN = {
     "id": "abc001_a",
@@ -52,7 +54,7 @@ def verify(codes: list[tuple[str, str]], bench: dict[str, Any] | None = None, sa
     """Verify plain programs (no prefill) for (problem_id, code) pairs."""
     samples = [{"problem_id": pid, "sample_index": i, "text": code} for i, (pid, code) in enumerate(codes)]
     cfg = {"prompt": "none", **FAST, **(bench or {})}
-    return verify_shard(PROBLEMS, samples, cfg, workers=2, sandbox_cfg={}, sandbox=sandbox or LocalSandbox())
+    return verify_lcb(PROBLEMS, samples, VerifyContext(bench=cfg, workers=2), sandbox=sandbox or LocalSandbox())
 
 
 STDIN_OK = {
@@ -74,7 +76,7 @@ STDIN_OK = {
 @pytest.mark.parametrize("name", sorted(STDIN_OK))
 def test_stdin_programs_pass(name: str) -> None:
     (row,) = verify([("abc001_a", STDIN_OK[name])])
-    assert row["correct"] and row["status"] == "pass", row["detail"]
+    assert row["correct"] and row["status"] == "correct", row["detail"]
 
 
 def test_fast_io_multiline_buffer_iteration() -> None:
@@ -85,7 +87,7 @@ def test_fast_io_multiline_buffer_iteration() -> None:
         "import sys\nlines = sys.stdin.readlines()\nfor x in lines[1:]:\n    print(2 * int(x))\n",
     ]
     rows = verify([("abc002_b", c) for c in codes])
-    assert [r["status"] for r in rows] == ["pass"] * 4, [r["detail"] for r in rows]
+    assert [r["status"] for r in rows] == ["correct"] * 4, [r["detail"] for r in rows]
 
 
 def test_call_based() -> None:
@@ -95,7 +97,7 @@ def test_call_based() -> None:
     missing = "class Solution:\n    def other(self, nums, k):\n        return nums\n"
     crash = STARTER + "return [x // 0 for x in nums] + [1]\n"
     rows = verify([("3001", c) for c in (ok, as_tuple, wrong, missing, crash)])
-    assert [r["status"] for r in rows] == ["pass", "pass", "fail", "runtime_error", "runtime_error"], rows
+    assert [r["status"] for r in rows] == ["correct", "correct", "wrong", "runtime_error", "runtime_error"], rows
     assert "compile error" in rows[3]["detail"] and "ZeroDivisionError" in rows[4]["detail"]
 
 
@@ -107,7 +109,7 @@ def test_wrong_answers_and_comparison_rules() -> None:
             ("abc001_a", "a, b = map(int, input().split())\nprint(f'   {a+b}.000   ')\n"),  # Decimal-equal
         ]
     )
-    assert [r["status"] for r in rows] == ["fail", "fail", "pass"]
+    assert [r["status"] for r in rows] == ["wrong", "wrong", "correct"]
     assert "test 1" in rows[0]["detail"]
 
 
@@ -156,20 +158,20 @@ def test_dedupe_order_and_prefill_extraction() -> None:
     box = CountingSandbox()
     text = "\n" + STDIN_OK["input"] + "```\n"
     samples = [{"problem_id": "abc001_a", "sample_index": i, "text": t} for i, t in enumerate([text, text, "no code at all", text, ""])]
-    rows = verify_shard(PROBLEMS, samples, {"timeout": 2}, workers=2, sandbox_cfg={}, sandbox=box)
+    rows = verify_lcb(PROBLEMS, samples, VerifyContext(bench={"timeout": 2}, workers=2), sandbox=box)
     assert [r["sample_index"] for r in rows] == [0, 1, 2, 3, 4]
-    assert [r["status"] for r in rows] == ["pass", "pass", "runtime_error", "pass", "fail"]
+    assert [r["status"] for r in rows] == ["correct", "correct", "runtime_error", "correct", "no_answer"]
     assert rows[4]["detail"] == "no code extracted"
     assert rows[0]["extracted"] == STDIN_OK["input"].rstrip("\n")
     # "no code at all" is plain text taken as code (no fence, not continuing the prefill): a SyntaxError
     assert box.runs == 2
 
 
-def test_problem_without_tests_is_not_a_pass() -> None:
+def test_problem_without_tests_is_an_error_not_a_verdict() -> None:
     problems = {"x": {"id": "x", "question": "?", "tests": None, "metadata": {}}}
-    rows = verify_shard(problems, [{"problem_id": "x", "sample_index": 0, "text": "print(1)"}], {"prompt": "none"},
-                        workers=1, sandbox_cfg={}, sandbox=LocalSandbox())
-    assert rows[0]["status"] == "sandbox_error" and not rows[0]["correct"]
+    with pytest.raises(DataError, match="problem 'x' has no tests"):
+        verify_lcb(problems, [{"problem_id": "x", "sample_index": 0, "text": "print(1)"}], VerifyContext(bench={"prompt": "none"}),
+                   sandbox=LocalSandbox())
 
 
 def test_bwrap_end_to_end() -> None:
@@ -185,4 +187,4 @@ def test_bwrap_end_to_end() -> None:
         bench={"timeout": 1},
         sandbox=box,
     )
-    assert [r["status"] for r in rows] == ["pass", "pass", "pass", "fail", "timeout"], [r["detail"] for r in rows]
+    assert [r["status"] for r in rows] == ["correct", "correct", "correct", "wrong", "timeout"], [r["detail"] for r in rows]

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from passk.benchmarks.math.answers import apply_template_quirks, extract_answer, extract_raw
+from passk.benchmarks.math.gold import format_gold_value, gold_from_record, question_from_record
+from passk.benchmarks.math.latex import last_boxed, normalize_answer
 from passk.errors import DataError
-from passk.verify.math_answers import (
-    apply_template_quirks,
-    extract_answer,
-    extract_raw,
-    format_gold_value,
-    gold_from_record,
-    last_boxed,
-    normalize_answer,
-    question_from_record,
-)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from passk.benchmarks import math as mb
+from passk.benchmarks.math import prepare as mb
 from passk.errors import ConfigError, DataError
 from passk.io import read_jsonl
 

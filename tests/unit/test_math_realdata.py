@@ -33,8 +33,10 @@ from pathlib import Path
 
 import pytest
 
-from passk.verify.math import MathCheckPool, extract_for_check, verify_pairs
-from passk.verify.math_answers import gold_from_record, normalize_answer, reference_solution
+from passk.benchmarks.math.answers import extract_answer
+from passk.benchmarks.math.checker import MathCheckPool, verify_pairs
+from passk.benchmarks.math.gold import gold_from_record, reference_solution
+from passk.benchmarks.math.latex import normalize_answer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("PASSK_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
@@ -67,7 +69,7 @@ def test_reference_solution_agreement(dataset: str, pool: MathCheckPool) -> None
     for i, rec in enumerate(_records(dataset)):
         sol = reference_solution(dataset, rec)
         assert sol is not None, f"{dataset}:{i + 1}: no reference solution"
-        items.append((_gold(dataset, i, rec), extract_for_check(sol, dataset)[0]))
+        items.append((_gold(dataset, i, rec), extract_answer(sol, dataset)))
         where.append(i)
     verdicts, _ = verify_pairs(items, workers=2, pool=pool)
     bad = [(where[k], items[k]) for k, v in enumerate(verdicts) if not v.correct]

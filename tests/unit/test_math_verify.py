@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from passk.benchmarks.math.checker import MathCheckPool, check_answer, verify, verify_pairs
 from passk.errors import ConfigError, DataError
-from passk.records import VERDICT_SCHEMA
-from passk.verify.math import MathCheckPool, check_answer, verify_pairs, verify_shard
+from passk.records.verdicts import VERDICT_SCHEMA
+from passk.verify.family import VerifyContext
 
 POWER_TOWER = "\\boxed{5^{5^{5^{5^5}}}}"
 
@@ -85,7 +86,7 @@ def test_shard_rows_order_dedup_and_timeout() -> None:
     pids = ["p/0"] * 5 + ["p/1"] * 2
     samples = [{"problem_id": p, "sample_index": i, "text": t} for i, (p, t) in enumerate(zip(pids, texts))]
     start = time.monotonic()
-    rows = verify_shard(problems, samples, {"family": "math"}, workers=2, timeout=2.0, unused_context=1)
+    rows = verify(problems, samples, VerifyContext(bench={"family": "math"}, workers=2, verify={"math_timeout": 2.0}))
     assert time.monotonic() - start < 12
     assert [r["sample_index"] for r in rows] == list(range(7))
     assert all(set(r) == set(VERDICT_SCHEMA.names) for r in rows)
@@ -103,6 +104,6 @@ def test_dedup_counts_unique_pairs() -> None:
 
 def test_unknown_problem_and_bad_args() -> None:
     with pytest.raises(DataError, match="unknown problem id 'nope'"):
-        verify_shard({}, [{"problem_id": "nope", "sample_index": 0, "text": "1"}], {}, workers=1)
+        verify({}, [{"problem_id": "nope", "sample_index": 0, "text": "1"}], VerifyContext(bench={}))
     with pytest.raises(ConfigError):
         MathCheckPool(workers=0)

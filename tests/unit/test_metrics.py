@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passk.metrics import (
+from passk.analysis.metrics import (
     HISTOGRAM_LABELS,
     accuracy_bin_index,
     accuracy_histogram,

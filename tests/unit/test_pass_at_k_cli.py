@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from passk.analysis.metrics import pass_at_k
 from passk.cli import main
-from passk.metrics import pass_at_k
-from passk.records import write_verdicts
+from passk.records.verdicts import write_verdicts
 
 
 def _write(path: Path, records: list[dict]) -> str:

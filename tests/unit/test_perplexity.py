@@ -1,4 +1,4 @@
-"""Teacher-forced perplexity (passk.perplexity, paper Fig 6) on a real tiny Qwen2 model.
+"""Teacher-forced perplexity (passk.sampling.scoring and passk.analysis.perplexity, paper Fig 6) on a real tiny Qwen2 model.
 
 The reference in these tests is deliberately naive and independent of the code under test: for
 every response position t it runs the whole model on ``prompt_ids + response_ids[:t]`` and reads
@@ -28,24 +28,20 @@ from typing import Any
 
 import pytest
 
+from passk.analysis.perplexity import PERPLEXITY_COLUMNS, perplexity_table, read_perplexity_table, select_responses, with_prompts
 from passk.errors import ConfigError, DataError
 from passk.io import write_jsonl
-from passk.perplexity import (
-    PERPLEXITY_COLUMNS,
+from passk.models.tiny import IM_END, build_tiny_model, problem_train_texts, toy_arithmetic_problems
+from passk.prompts import render_prompt
+from passk.records.samples import write_samples
+from passk.sampling.scoring import (
     encode_pair,
     perplexity_stats,
-    perplexity_table,
-    read_perplexity_table,
     response_logprobs_from_request_output,
     score_responses,
-    select_responses,
     vllm_prompt,
     vllm_sampling_params_kwargs,
-    with_prompts,
 )
-from passk.prompts import render_prompt
-from passk.records import write_samples
-from passk.tinymodel import IM_END, build_tiny_model, problem_train_texts, toy_arithmetic_problems
 
 try:  # pragma: no cover - only on GPU nodes
     import vllm as _vllm

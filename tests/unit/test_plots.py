@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from passk.aggregate import aggregate
+from passk.analysis.aggregate import aggregate
+from passk.analysis.metrics import HISTOGRAM_LABELS
 from passk.errors import ConfigError, DataError
-from passk.io import write_jsonl
-from passk.metrics import HISTOGRAM_LABELS
-from passk.plots import (
+from passk.figures.plots import (
     plot_accuracy_histogram,
     plot_passk_grid,
     write_coverage_table,
     write_figure_data,
     write_histogram_data,
 )
-from passk.records import write_verdicts
+from passk.io import write_jsonl
+from passk.records.verdicts import write_verdicts
 
 SMALL = {"dpi": 40, "width_per_panel": 2.0, "height_per_panel": 1.6}
 
@@ -27,7 +27,7 @@ SMALL = {"dpi": 40, "width_per_panel": 2.0, "height_per_panel": 1.6}
 def _run(tmp: Path, name: str, cs: list[int], n: int = 16) -> tuple[str, str]:
     """Aggregate a toy run with the given per-problem correct counts; returns (curve, problems) CSVs."""
     problems = tmp / "problems.jsonl"
-    write_jsonl(problems, [{"id": f"p{i}", "index": i} for i in range(len(cs))])
+    write_jsonl(problems, [{"id": f"p{i}", "index": i, "question": "q"} for i in range(len(cs))])
     rows = [
         {"problem_id": f"p{i}", "sample_index": s, "correct": s < c, "status": "correct" if s < c else "wrong", "extracted": "", "detail": ""}
         for i, c in enumerate(cs)
@@ -80,7 +80,7 @@ def test_passk_grid_same_bytes_in_a_fresh_process(tmp_path: Path, runs: dict[str
     here = tmp_path / "here.pdf"
     plot_passk_grid(panels, [str(here)], settings=SMALL)
     code = (
-        "import sys, json; from passk.plots import plot_passk_grid; "
+        "import sys, json; from passk.figures.plots import plot_passk_grid; "
         "plot_passk_grid(json.loads(sys.argv[1]), [sys.argv[2]], settings=json.loads(sys.argv[3]))"
     )
     import json

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from passk.analysis.perplexity import perplexity_table
 from passk.errors import ConfigError, DataError
-from passk.perplexity import perplexity_table
-from passk.plots import PERPLEXITY_DATA_COLUMNS, plot_perplexity_boxes, write_perplexity_data
+from passk.figures.plots import PERPLEXITY_DATA_COLUMNS, plot_perplexity_boxes, write_perplexity_data
 
 SMALL = {"dpi": 40, "width_per_panel": 2.4, "height_per_panel": 2.0}
 BOXES = [("PPL_Base(Y_Base)", "base", "base"), ("PPL_Base(Y_RL)", "base", "rl"), ("PPL_RL(Y_RL)", "rl", "rl"), ("PPL_Base(Y_GT)", "base", "gt")]
@@ -57,7 +57,7 @@ def test_perplexity_boxes_same_bytes_in_a_fresh_process(tmp_path: Path, table: s
     plot_perplexity_boxes(_panels(table), [str(here)], settings=SMALL)
     there = tmp_path / "there.png"
     code = (
-        "import sys; from passk.plots import plot_perplexity_boxes;"
+        "import sys; from passk.figures.plots import plot_perplexity_boxes;"
         f"plot_perplexity_boxes({_panels(table)!r}, [{str(there)!r}], settings={SMALL!r})"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

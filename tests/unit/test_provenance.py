@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from passk import provenance
-from passk.records import write_samples
+from passk.pipeline import provenance
+from passk.records.samples import write_samples
 
 REPO = Path(__file__).resolve().parents[2]
 

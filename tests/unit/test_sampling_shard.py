@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from passk.analysis.sampling_report import write_sampling_report
 from passk.errors import ConfigError
 from passk.io import write_jsonl
-from passk.records import SAMPLE_SCHEMA, read_samples
+from passk.models.tiny import build_tiny_model, problem_train_texts, toy_arithmetic_problems
+from passk.records.samples import SAMPLE_SCHEMA, read_samples
 from passk.sampling import shard as shard_mod
 from passk.sampling.seeds import problem_seed, shard_seed
-from passk.sampling.shard import sample_shard, shard_stop_strings, truncation_report
-from passk.tinymodel import build_tiny_model, problem_train_texts, toy_arithmetic_problems
+from passk.sampling.shard import sample_shard, shard_stop_strings
 
 PROBLEMS = toy_arithmetic_problems(5)
 MODEL = {"name": "tiny-base", "hf_id": "local/tiny", "revision": "rev-abc", "template": "qwen-boxed", "role": "base", "chat": "chatml"}
@@ -108,25 +109,18 @@ def test_stop_strings_for_code_prompts_do_not_cut_code() -> None:
     assert shard_stop_strings(MODEL, {"name": "x", "prompt": "evalplus", "stop": ["```"]}) == ["```"]
 
 
-def test_truncation_report(env: dict[str, Path]) -> None:
+def test_sampling_report(env: dict[str, Path]) -> None:
+    """One row per run as the rule names it (no run is read out of a path), sorted by run."""
     base = env["root"] / "tr" / "tiny-base" / "toy"
     ok = _run(env, base / "shard-0.parquet", 0)
     short = _run(env, env["root"] / "tr" / "tiny-rl" / "toy" / "shard-0.parquet", 0,
                  model={**MODEL, "name": "tiny-rl"}, sampling={**SAMPLING, "max_tokens": 2})
-    report = truncation_report([ok, short])
-    groups = report["groups"]
-    assert set(groups) == {"tiny-base/toy", "tiny-rl/toy"}
-    assert groups["tiny-rl/toy"]["truncation_rate"] == 1.0 and groups["tiny-rl/toy"]["mean_tokens"] == 2.0
-    assert groups["tiny-base/toy"]["truncation_rate"] == 0.0 and groups["tiny-base/toy"]["samples"] == 15
-    assert report["total"]["samples"] == 30 and report["total"]["truncation_rate"] == 0.5
-
-
-def test_truncation_report_reads_model_bench_and_setting_from_the_workflow_path(env: dict[str, Path]) -> None:
-    path = _run(env, env["root"] / "results" / "samples" / "m1" / "toy" / "t0.6" / "shard-0.parquet", 0,
-                sampling={**SAMPLING, "max_tokens": 2})
-    groups = truncation_report([path])["groups"]
-    assert list(groups) == ["m1/toy/t0.6"]
-    assert groups["m1/toy/t0.6"]["setting"] == "t0.6" and groups["m1/toy/t0.6"]["truncation_rate"] == 1.0
+    out = env["root"] / "report.csv"
+    write_sampling_report([("tiny-rl", "toy", "t0.6"), ("tiny-base", "toy", "default")], [[short], [ok]], str(out))
+    lines = out.read_text().splitlines()
+    assert lines[0] == "model,benchmark,setting,samples,truncated,truncation_rate,mean_tokens,max_tokens"
+    assert lines[1].startswith("tiny-base,toy,default,15,0,0.000000,")
+    assert lines[2] == "tiny-rl,toy,t0.6,15,15,1.000000,2.000,2"
 
 
 def test_chat_prompts_rendered_with_the_tokenizer_template(env: dict[str, Path]) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
+from passk.models.tiny import build_tiny_model, problem_train_texts, toy_arithmetic_problems
 from passk.prompts import render_prompt, stop_strings
-from passk.sampling.base import PromptRequest, SamplingSettings, get_backend
+from passk.sampling.backends import get_backend
+from passk.sampling.base import PromptRequest, SamplingSettings
 from passk.sampling.transformers_backend import TransformersBackend
-from passk.tinymodel import build_tiny_model, problem_train_texts, toy_arithmetic_problems
 
 PROBLEMS = toy_arithmetic_problems(8)
 STOPS = tuple(stop_strings("qwen-boxed"))

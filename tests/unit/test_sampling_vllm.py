@@ -33,7 +33,8 @@ import pytest
 
 from passk.errors import ConfigError
 from passk.io import write_jsonl
-from passk.records import SAMPLE_SCHEMA, read_samples
+from passk.models.tiny import build_tiny_model, problem_train_texts, toy_arithmetic_problems
+from passk.records.samples import SAMPLE_SCHEMA, read_samples
 from passk.sampling.base import Completion, PromptRequest, SamplingSettings
 from passk.sampling.shard import sample_shard
 from passk.sampling.vllm_backend import (
@@ -43,7 +44,6 @@ from passk.sampling.vllm_backend import (
     llm_kwargs,
     sampling_params_kwargs,
 )
-from passk.tinymodel import build_tiny_model, problem_train_texts, toy_arithmetic_problems
 
 try:  # pragma: no cover - only on GPU nodes
     import vllm as _vllm

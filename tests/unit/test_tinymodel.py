@@ -11,7 +11,7 @@ import pytest
 from passk.cli import main as cli_main
 from passk.errors import ConfigError
 from passk.io import write_jsonl
-from passk.tinymodel import IM_END, build_tiny_model, problem_train_texts, toy_arithmetic_problems
+from passk.models.tiny import IM_END, build_tiny_model, problem_train_texts, toy_arithmetic_problems
 
 
 def _digests(folder: Path) -> dict[str, str]:

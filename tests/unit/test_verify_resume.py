@@ -6,6 +6,7 @@ workflow test uses the SIGKILL form of the same hook, ``$PASSK_FAULT_VERIFY_AFTE
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from passk.records import write_samples
+from passk.benchmarks import registry
+from passk.pipeline import verify as shard_mod
+from passk.pipeline.verify import verify_shard_files
+from passk.records.samples import write_samples
 from passk.verify import cache
-from passk.verify import shard as shard_mod
-from passk.verify.shard import verify_shard_files
 
 N_PROBLEMS = 6
 PER_PROBLEM = 4
@@ -43,24 +45,23 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
     return problems, samples
 
 
-def _verify(problems: Path, samples: Path, out: Path) -> None:
+def _verify(problems: Path, samples: Path, out: Path, code_version: str = "test") -> None:
     verify_shard_files(bench={"name": "toy", "family": "math", "dataset": "math500"}, samples_path=str(samples),
-                       problems_path=str(problems), out_path=str(out), workers=1, verify_cfg={"math_timeout": 10.0}, sandbox_cfg={})
+                       problems_path=str(problems), out_path=str(out), workers=1, verify_cfg={"math_timeout": 10.0}, sandbox_cfg={},
+                       code_version=code_version)
 
 
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record how many samples each call of the math verifier gets."""
-    from passk.verify import math as vmath
-
     calls: list[int] = []
-    real = vmath.verify_shard
+    real = registry.FAMILIES["math"]
 
-    def spy(problems: dict[str, Any], samples: list[dict[str, Any]], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def spy(problems: dict[str, Any], samples: list[dict[str, Any]], ctx: Any) -> list[dict[str, Any]]:
         calls.append(len(samples))
-        return real(problems, samples, *args, **kwargs)
+        return real.verify(problems, samples, ctx)
 
-    monkeypatch.setattr(vmath, "verify_shard", spy)
+    monkeypatch.setitem(registry.FAMILIES, "math", dataclasses.replace(real, verify=spy))
     monkeypatch.setenv(cache.CHUNK_ENV, str(2 * PER_PROBLEM))  # checkpoints of two problems
     return calls
 
@@ -125,6 +126,24 @@ def test_progress_of_other_inputs_is_not_reused(tmp_path: Path, monkeypatch: pyt
     assert sum(counting) == N_PROBLEMS * PER_PROBLEM
     first = pq.read_table(out).to_pylist()[0]
     assert (first["problem_id"], first["status"]) == ("toy/0", "wrong")
+
+
+def test_progress_of_other_code_is_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counting: list[int]) -> None:
+    """The stage's code version keys the cache: verdicts saved by other checker code are discarded."""
+    problems, samples = _inputs(tmp_path)
+    out = tmp_path / "results" / "verdicts" / "m" / "toy" / "default" / "shard-0.parquet"
+
+    def crash(done: int) -> None:
+        raise Crash
+
+    monkeypatch.setattr(cache, "after_checkpoint", crash)
+    with pytest.raises(Crash):
+        _verify(problems, samples, out, code_version="checker-v1")
+    assert cache.progress_path(out).exists()
+    monkeypatch.setattr(cache, "after_checkpoint", lambda done: None)
+    counting.clear()
+    _verify(problems, samples, out, code_version="checker-v2")
+    assert sum(counting) == N_PROBLEMS * PER_PROBLEM
 
 
 def test_chunks_keep_problems_whole() -> None:

@@ -3,7 +3,7 @@
 ``digest_results(results_dir)`` maps every output that must not change when the code is only
 reorganised to a sha256: sample shards, pass@k curves, the (problem, index, n, c) columns of the
 per-problem tables, figure CSVs, coverage tables, and verdict shards read row by row with their
-statuses in today's vocabulary (``passk.verify.statuses.migrate_status``), so verdict files written
+statuses in today's vocabulary (``passk.records.verdicts.migrate_status``), so verdict files written
 by older code under the old names compare equal.
 
 Record anew (and say why in the commit) when a change alters outputs on purpose::
@@ -23,16 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-# old verdict status -> today's; "fail" with no program extracted became "no_answer"
-_OLD_STATUS = {"pass": "correct", "fail": "wrong"}
-_NO_CODE_DETAILS = ("no code could be extracted", "no code extracted")
-
-
-def migrate(status: str, detail: str | None) -> str:
-    """A verdict status in today's vocabulary (old files said pass/fail for code)."""
-    if status == "fail" and (detail or "").startswith(_NO_CODE_DETAILS):
-        return "no_answer"
-    return _OLD_STATUS.get(status, status)
+from passk.records.verdicts import migrate_status
 
 
 def _sha(data: bytes) -> str:
@@ -44,7 +35,7 @@ def _verdict_digest(path: Path) -> str:
     lines = []
     for row in rows:
         keep = {k: row.get(k) for k in ("problem_id", "sample_index", "correct", "extracted", "detail")}
-        keep["status"] = migrate(row["status"], row.get("detail"))
+        keep["status"] = migrate_status(row["status"], row.get("detail"))
         lines.append(json.dumps(keep, sort_keys=True, ensure_ascii=False))
     return _sha("\n".join(lines).encode("utf-8"))
 

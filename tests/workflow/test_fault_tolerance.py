@@ -25,7 +25,6 @@ from pathlib import Path
 import psutil
 import pyarrow.parquet as pq
 import pytest
-
 from wf_helpers import REPO, SNAKEMAKE, write_config
 
 pytestmark = pytest.mark.workflow

@@ -7,11 +7,14 @@ only what depends on it reruns.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
-
-from wf_helpers import REPO, planned_jobs, planned_outputs, snakemake, snapshot, write_config
+from smoke_digest import digest_results, machine
+from wf_helpers import REPO, planned_jobs, planned_jobs_from, planned_outputs, planned_outputs_from, snakemake, snapshot, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -38,16 +41,48 @@ def test_first_run_builds_every_figure(built: Path) -> None:
     ppl = (built / "results" / "perplexity" / "fig6_perplexity.csv").read_text().splitlines()
     assert ppl[0] == "problem_id,source,scorer,sample_index,num_tokens,mean_logprob,ppl"
     assert len(ppl) == 1 + 2 * 4 * 3  # 2 problems x 4 answers x (base on base, base on rl, rl on rl)
-    for bench in ("humaneval_plus", "mbpp_plus", "lcb_2408_2501"):  # the sandbox ran every program
+    for bench in ("humaneval_plus", "mbpp_plus", "lcb_2408_2501"):  # every sample got a status of the one vocabulary
         rows = (built / "results" / "passk" / "tiny-rl" / bench / "default" / "problems.csv").read_text().splitlines()
         header = rows[0].split(",")
-        assert all(int(r.split(",")[header.index("status_sandbox_error")]) == 0 for r in rows[1:]), rows
+        assert header[4:] == ["status_correct", "status_wrong", "status_no_answer", "status_timeout", "status_runtime_error", "status_memory"]
+        assert all(sum(map(int, r.split(",")[4:])) == int(r.split(",")[2]) for r in rows[1:]), rows
     report = (built / "results" / "reports" / "sampling.csv").read_text()
     assert "tiny-base,aime24,default,40," in report  # 5 problems x 8 samples
 
 
 def test_second_run_executes_nothing(built: Path) -> None:
     assert planned_jobs(built, built / "smoke.yaml") == {}
+
+
+def test_outputs_match_the_checksums_recorded_before_the_layout_change(built: Path) -> None:
+    """Samples, verdicts (statuses in today's names), pass@k tables, figure CSVs and coverage tables
+    are what the code before the reorganisation wrote (tests/workflow/smoke_checksums.json; a change
+    that alters outputs on purpose records them anew and says why in its commit)."""
+    recorded = json.loads((Path(__file__).with_name("smoke_checksums.json")).read_text())
+    if recorded["machine"] != machine():
+        pytest.skip(f"checksums were recorded with {recorded['machine']}, this machine is {machine()}: sampled bytes differ")
+    got = digest_results(built / "results")
+    changed = sorted(k for k in set(got) | set(recorded["digests"]) if got.get(k) != recorded["digests"].get(k))
+    assert not changed, f"{len(changed)} outputs differ from the recorded ones: {changed[:10]}"
+
+
+def test_editing_the_math_checker_reruns_exactly_the_math_verification(built: Path, tmp_path: Path) -> None:
+    """The stage versions come from the import graph: a code change in the Math-Verify checker reruns
+    the verify jobs of math benchmarks and what depends on them, and nothing else."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "src" / "passk", src / "passk", ignore=shutil.ignore_patterns("__pycache__"))
+    checker = src / "passk" / "benchmarks" / "math" / "checker.py"
+    checker.write_text(checker.read_text().replace("DEFAULT_TIMEOUT = 5.0", "DEFAULT_TIMEOUT = 6.0"))
+    env = {"PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    proc = snakemake(built, "-n", config=built / "smoke.yaml", env=env)
+    text = proc.stdout + proc.stderr
+    jobs = planned_jobs_from(text)
+    assert set(jobs) == {"verify", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "all"}, jobs
+    verdicts = sorted(o for o in planned_outputs_from(text) if o.startswith("results/verdicts/"))
+    math = ("aime24", "math500", "minerva_math", "olympiadbench", "amc23", "gsm8k")
+    assert verdicts and all(v.split("/")[3] in math for v in verdicts), verdicts
+    all_math_shards = sorted(str(p.relative_to(built)) for p in (built / "results" / "verdicts").glob("*/*/*/*.parquet") if p.parts[-3] in math)
+    assert verdicts == all_math_shards
 
 
 def test_named_figure_target(built: Path) -> None:

@@ -30,7 +30,11 @@ def snakemake(workdir: Path, *args: str, config: Path | None = None, env: dict[s
 def planned_jobs(workdir: Path, config: Path, *targets: str) -> dict[str, int]:
     """Jobs a dry run would execute, by rule (the 'Job stats' table); empty when nothing is to be done."""
     proc = snakemake(workdir, "-n", *targets, config=config)
-    text = proc.stdout + proc.stderr
+    return planned_jobs_from(proc.stdout + proc.stderr)
+
+
+def planned_jobs_from(text: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run's output, by rule."""
     if "Nothing to be done" in text:
         return {}
     stats = text.split("Job stats:", 1)[1]
@@ -47,7 +51,12 @@ def planned_jobs(workdir: Path, config: Path, *targets: str) -> dict[str, int]:
 def planned_outputs(workdir: Path, config: Path, *targets: str) -> list[str]:
     """Output files of the jobs a dry run would execute."""
     proc = snakemake(workdir, "-n", *targets, config=config)
-    return re.findall(r"^\s+output: (.+)$", proc.stdout + proc.stderr, flags=re.M)
+    return planned_outputs_from(proc.stdout + proc.stderr)
+
+
+def planned_outputs_from(text: str) -> list[str]:
+    """Output files of the jobs in a dry run's output."""
+    return [o for line in re.findall(r"^\s+output: (.+)$", text, flags=re.M) for o in line.split(", ")]
 
 
 def write_config(path: Path, base: Path, edit: Any = None) -> Path:

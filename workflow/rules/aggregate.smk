@@ -11,7 +11,7 @@ rule pass_at_k:
         provenance="results/passk/{model}/{bench}/{setting}/provenance.json",
     params:
         n=lambda wc: run_shards(wc).n,
-        code=pc.code_version("aggregate"),
+        code=code_version("aggregate.py"),
         provenance=run_provenance_slice,
     log:
         "logs/pass_at_k/{model}/{bench}/{setting}.log",

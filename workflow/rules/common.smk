@@ -3,20 +3,26 @@
 
 import os
 
-import passk.config as pc
+import passk.config.grid as pc
+import passk.config.validate as cv
+import passk.pipeline.versions as pv
+from passk.benchmarks.registry import family as benchmark_family
+from passk.config.figures import figure_spec as _figure_spec
 from passk.errors import PasskError
 from snakemake.utils import validate
 
 try:
     for _path in workflow.configfiles:
-        pc.load_yaml_strict(_path)  # duplicate keys, which YAML would silently merge
-    pc.validate_schema(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+        cv.load_yaml_strict(_path)  # duplicate keys, which YAML would silently merge
+    cv.validate_schema(config)
     validate(config, "../../config/schema.yaml")  # fills the schema's defaults
-    pc.check_config(config)
+    cv.check_config(config)
     RUNS = pc.all_runs(config)
     DATA_DIR = pc.resolve_data_dir(config)
 except PasskError as _exc:
     raise WorkflowError(str(_exc)) from None
+
+SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 
 # vLLM lives in its own environment: its pins conflict with the SLURM plugin's (notes/snakemake_anchors.md §5).
 SAMPLING_ENV = "../../envs/vllm.yaml" if config["sampling"]["backend"] == "vllm" else "../../envs/sampling.yaml"
@@ -43,6 +49,18 @@ wildcard_constraints:
     setting="[^/]+",
     shard=r"\d+",
     weights="[^/]+",
+
+
+def code_version(script, bench=None, stage=None):
+    """The version of the library code a rule's script runs (passk.pipeline.versions): a param, so
+    editing that code reruns the rule. ``bench`` narrows per-family stages to that family's code."""
+    family = config["benchmarks"][bench]["family"] if bench is not None else None
+    return pv.code_version(os.path.join(SCRIPTS, script), family, stage)
+
+
+def bench_family(bench):
+    """The benchmark family (passk.verify.family.Family) of a configured benchmark."""
+    return benchmark_family(config["benchmarks"][bench]["family"])
 
 
 def weights_id(model):
@@ -135,7 +153,7 @@ def verify_inputs(wildcards):
         "samples": f"results/samples/{wildcards.model}/{wildcards.bench}/{wildcards.setting}/shard-{wildcards.shard}.parquet",
         "problems": f"results/problems/{wildcards.bench}.jsonl",
     }
-    if config["benchmarks"][wildcards.bench]["family"] == "evalplus":
+    if bench_family(wildcards.bench).groundtruth is not None:
         inputs["groundtruth"] = f"results/groundtruth/{wildcards.bench}.json.gz"
     return inputs
 
@@ -151,7 +169,13 @@ def run_provenance_slice(wildcards):
         "shard_size": pc.shard_size(config, wildcards.bench),
         "verify": config.get("verify", {}),
         "sandbox": config.get("sandbox", {}),
-        "code_versions": {stage: pc.code_version(stage) for stage in ("model", "prepare", "sample", "verify", "aggregate")},
+        "code_versions": {
+            "model": code_version("get_model.py"),
+            "prepare": code_version("prepare_benchmark.py", wildcards.bench, "prepare"),
+            "sample": code_version("sample.py"),
+            "verify": code_version("verify.py", wildcards.bench, "verify"),
+            "aggregate": code_version("aggregate.py"),
+        },
     }
 
 
@@ -164,26 +188,8 @@ def figure_run_files(wildcards, name):
 
 
 def figure_spec(wildcards):
-    """A figure's config with display labels resolved (what the plot depends on)."""
-    fig = config["figures"][wildcards.figure]
-    curves = []
-    for group in fig["models"]:
-        row = []
-        for entry in group:
-            entry = {"model": entry} if isinstance(entry, str) else dict(entry)
-            model = config["models"][entry["model"]]
-            entry.setdefault("setting", "default")
-            suffix = "" if entry["setting"] == "default" or isinstance(entry["setting"], dict) else f" ({entry['setting']})"
-            entry.setdefault("label", model.get("label", entry["model"]) + suffix)
-            entry["role"] = model["role"]
-            row.append(entry)
-        curves.append(row)
-    benches = [
-        {"name": b, "label": config["benchmarks"][b].get("label", b)} for b in fig["benchmarks"]
-    ]
-    return {"name": wildcards.figure, "kind": fig["kind"], "title": fig.get("title", wildcards.figure),
-            "groups": curves, "benchmarks": benches, "index_range": fig.get("index_range"),
-            "filter": fig.get("filter"), "problems": fig.get("problems"), "per_problem": fig.get("per_problem", 16)}
+    """A figure's config resolved (passk.config.figures.figure_spec), which is what the plot depends on."""
+    return _figure_spec(config, wildcards.figure)
 
 
 def filter_inputs(wildcards):
@@ -251,8 +257,13 @@ def all_figure_outputs():
     return [path for figure in config["figures"] for path in figure_outputs(figure)]
 
 
+def sampling_report_runs():
+    """Every run as [model, benchmark, setting, number of shards], in the order of all_sample_shards()."""
+    return [[r.model, r.benchmark, r.setting, len(r.shards)] for r in RUNS]
+
+
 def all_sample_shards():
-    """Every sample shard of every run (for the sampling report)."""
+    """Every sample shard of every run, run after run (the sampling report's inputs)."""
     return [
         f"results/samples/{r.model}/{r.benchmark}/{r.setting}/shard-{s}.parquet"
         for r in RUNS

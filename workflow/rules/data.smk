@@ -7,7 +7,7 @@ rule prepare_benchmark:
     params:
         bench=prepare_slice,
         data_dir=DATA_DIR,
-        code=pc.code_version("prepare"),
+        code=lambda wc: code_version("prepare_benchmark.py", wc.bench, "prepare"),
     log:
         "logs/prepare_benchmark/{bench}.log",
     conda:
@@ -25,7 +25,8 @@ rule code_groundtruth:
         "results/groundtruth/{bench}.json.gz",
     params:
         sandbox=config.get("sandbox", {}),
-        code=pc.code_version("groundtruth"),
+        family=lambda wc: config["benchmarks"][wc.bench]["family"],
+        code=lambda wc: code_version("code_groundtruth.py", wc.bench, "groundtruth"),
     threads: workflow.cores
     log:
         "logs/code_groundtruth/{bench}.log",

@@ -14,7 +14,7 @@ rule plot_figure:
     params:
         figure=figure_spec,
         plot=plot_settings,
-        code=pc.code_version("plot"),
+        code=code_version("plot_figure.py"),
     log:
         "logs/plot_figure/{figure}.log",
     conda:
@@ -34,7 +34,7 @@ rule coverage_table:
         figure=_alternation(FIGURES_TABLED),
     params:
         figure=figure_spec,
-        code=pc.code_version("plot"),
+        code=code_version("coverage_table.py"),
     log:
         "logs/coverage_table/{figure}.log",
     conda:
@@ -64,7 +64,7 @@ rule guess_filter:
         figure=_alternation(FIGURES_FILTERED),
     params:
         filter=lambda wc: config["figures"][wc.figure]["filter"],
-        code=pc.code_version("plot"),
+        code=code_version("guess_filter.py"),
     log:
         "logs/guess_filter/{figure}.log",
     conda:
@@ -86,7 +86,7 @@ rule perplexity:
         models=perplexity_models,
         backend=lambda wc: pc.backend_slice(config, perplexity_models(wc)["base"]["name"]),
         seed=config["sampling"]["seed"],
-        code=pc.code_version("perplexity"),
+        code=code_version("perplexity.py"),
     resources:
         gpu=lambda wc: 1 if config["sampling"]["backend"] == "vllm" else 0,
     log:

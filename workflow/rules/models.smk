@@ -7,7 +7,7 @@ rule get_model:
         "resources/models/{weights}/manifest.json",
     params:
         spec=weights_spec,
-        code=pc.code_version("model"),
+        code=code_version("get_model.py"),
     log:
         "logs/get_model/{weights}.log",
     conda:

@@ -12,7 +12,7 @@ rule sample:
         sampling=sampling_slice,
         shard_size=lambda wc: pc.shard_size(config, wc.bench),
         backend=lambda wc: pc.backend_slice(config, wc.model),
-        code=pc.code_version("sample"),
+        code=code_version("sample.py"),
     resources:
         gpu=lambda wc: pc.gpus_for(config, wc.model),
     log:
@@ -31,6 +31,9 @@ rule sampling_report:
         all_sample_shards(),
     output:
         "results/reports/sampling.csv",
+    params:
+        runs=sampling_report_runs(),
+        code=code_version("sampling_report.py"),
     log:
         "logs/sampling_report.log",
     conda:

@@ -8,7 +8,7 @@ rule verify:
         bench=lambda wc: bench_slice(wc.bench),
         verify=config.get("verify", {}),
         sandbox=config.get("sandbox", {}),
-        code=pc.code_version("verify"),
+        code=lambda wc: code_version("verify.py", wc.bench, "verify"),
     threads: config.get("verify", {}).get("threads", 2)
     log:
         "logs/verify/{model}/{bench}/{setting}/shard-{shard}.log",

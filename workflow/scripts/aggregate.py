@@ -1,8 +1,8 @@
 """Aggregate a run's verdicts into per-problem counts and the pass@k curve (rule pass_at_k)."""
 
-from passk.aggregate import aggregate
-from passk.provenance import workflow_dir_of, write_run_provenance
-from passk.workflow_support import run_rule
+from passk.analysis.aggregate import aggregate
+from passk.pipeline.provenance import workflow_dir_of, write_run_provenance
+from passk.pipeline.rule import run_rule
 
 
 def body(sm):

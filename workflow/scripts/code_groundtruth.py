@@ -1,9 +1,9 @@
-"""Expected outputs and reference runtimes of an EvalPlus benchmark (rule code_groundtruth)."""
+"""Expected outputs and reference runtimes of a benchmark's tests, from its canonical solutions (rule code_groundtruth)."""
 
-from passk.benchmarks.evalplus import compute_groundtruth
-from passk.workflow_support import run_rule
+from passk.benchmarks.registry import family
+from passk.pipeline.rule import run_rule
 
 run_rule(
     snakemake,  # noqa: F821 - injected by Snakemake
-    lambda sm: compute_groundtruth(sm.input.problems, sm.output[0], dict(sm.params.sandbox)),
+    lambda sm: family(sm.params.family).groundtruth(sm.input.problems, sm.output[0], dict(sm.params.sandbox)),
 )

@@ -1,7 +1,7 @@
 """Fetch, register or build a model's weights and write its manifest (rule get_model)."""
 
-from passk.models import obtain_model
-from passk.workflow_support import run_rule
+from passk.models.obtain import obtain_model
+from passk.pipeline.rule import run_rule
 
 run_rule(
     snakemake,  # noqa: F821 - injected by Snakemake

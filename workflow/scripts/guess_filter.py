@@ -1,7 +1,7 @@
 """Fig 12: write the guessable problems of a no-CoT run (rule guess_filter)."""
 
-from passk.guess_filter import guessable, write_filter
-from passk.workflow_support import run_rule
+from passk.analysis.guess_filter import guessable, write_filter
+from passk.pipeline.rule import run_rule
 
 
 def body(sm):

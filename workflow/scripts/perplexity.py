@@ -1,7 +1,7 @@
 """Fig 6: score sampled answers under the base and the RL model (rule perplexity)."""
 
-from passk.figures import score_perplexity_figure
-from passk.workflow_support import run_rule
+from passk.pipeline.perplexity import score_perplexity_figure
+from passk.pipeline.rule import run_rule
 
 
 def body(sm):

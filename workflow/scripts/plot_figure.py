@@ -1,13 +1,15 @@
 """Draw one figure from its runs' aggregated tables (rule plot_figure)."""
 
-from passk.figures import draw_figure
-from passk.workflow_support import run_rule
+from passk.figures.kinds import draw_figure
+from passk.pipeline.rule import run_rule
 
 run_rule(
     snakemake,  # noqa: F821 - injected by Snakemake
     lambda sm: draw_figure(
         dict(sm.params.figure),
         dict(sm.params.plot),
+        curves=list(sm.input.curves),
+        problems=list(sm.input.problems),
         out_png=sm.output.png,
         out_pdf=sm.output.pdf,
         out_csv=sm.output.csv,

@@ -1,8 +1,8 @@
 """Sample one shard (rule sample)."""
 
-from passk.models import model_dir_from_manifest
+from passk.models.manifest import model_dir_from_manifest
+from passk.pipeline.rule import run_rule
 from passk.sampling.shard import sample_shard
-from passk.workflow_support import run_rule
 
 
 def body(sm):

@@ -1,6 +1,15 @@
 """Truncation rate and token counts per run (rule sampling_report)."""
 
-from passk.reports import write_sampling_report
-from passk.workflow_support import run_rule
+from passk.analysis.sampling_report import write_sampling_report
+from passk.pipeline.rule import run_rule
 
-run_rule(snakemake, lambda sm: write_sampling_report(list(sm.input), sm.output[0]))  # noqa: F821
+
+def body(sm):
+    shards, runs, start = list(sm.input), [], 0
+    for model, bench, setting, count in sm.params.runs:
+        runs.append(((model, bench, setting), shards[start : start + count]))
+        start += count
+    write_sampling_report([run for run, _ in runs], [paths for _, paths in runs], sm.output[0])
+
+
+run_rule(snakemake, body)  # noqa: F821 - injected by Snakemake

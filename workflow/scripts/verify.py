@@ -1,7 +1,7 @@
 """Verify one shard of samples (rule verify)."""
 
-from passk.verify.shard import verify_shard_files
-from passk.workflow_support import run_rule
+from passk.pipeline.rule import run_rule
+from passk.pipeline.verify import verify_shard_files
 
 
 def body(sm):
@@ -14,6 +14,7 @@ def body(sm):
         verify_cfg=dict(sm.params.verify),
         sandbox_cfg=dict(sm.params.sandbox),
         groundtruth_path=sm.input.get("groundtruth"),
+        code_version=sm.params.code,
     )
 
 

@@ -1,1 +1,1 @@
-"""Subcommands of the ``passk`` command line; each module exposes ``register(subparsers)``."""
+"""The ``passk`` command's subcommands, one module each (each has ``register(subparsers)``)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from passk.checks import check_model_files
+from passk.models.manifest import check_model_files
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from passk.analysis.aggregate import VerdictCounts
+from passk.analysis.metrics import dataset_pass_at_k, default_ks
 from passk.errors import ConfigError, DataError
 from passk.io import iter_jsonl
-from passk.metrics import dataset_pass_at_k, default_ks
+from passk.records.verdicts import read_verdicts
 
 ID_FIELDS = ("problem_id", "task_id", "id")
-CORRECT_STATUSES = frozenset({"pass", "correct"})
+CORRECT_STATUSES = frozenset({"pass", "correct"})  # "pass": other tools' (and older passk's) code verdicts
 
 
 def register(subparsers: Any) -> None:
@@ -64,21 +66,13 @@ def count_verdicts(paths: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]
     A line without an id or a readable verdict is a DataError naming ``file:line``, because a
     silently skipped line would bias pass@k.
     """
-    n_of: dict[str, int] = {}
-    c_of: dict[str, int] = {}
-
-    def add(pid: str, n: int, c: int) -> None:
-        n_of[pid] = n_of.get(pid, 0) + n
-        c_of[pid] = c_of.get(pid, 0) + c
-
+    counts = VerdictCounts()
     for path in paths:
         if Path(path).suffix == ".parquet":
-            from passk.records import read_verdicts
-
             for row in read_verdicts(path):
                 if row["correct"] is None:
                     raise DataError(f"{path}: problem {row['problem_id']!r} sample {row['sample_index']} has null 'correct'")
-                add(str(row["problem_id"]), 1, int(bool(row["correct"])))
+                counts.add(str(row["problem_id"]), int(bool(row["correct"])), status=row["status"])
             continue
         for lineno, rec in iter_jsonl(path):
             field = next((f for f in ID_FIELDS if f in rec), None)
@@ -89,20 +83,21 @@ def count_verdicts(paths: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]
                 flags = [_bool_correct(v) for v in rec["score"]]
                 if not flags or any(f is None for f in flags):
                     raise DataError(f"{path}:{lineno}: 'score' must be a non-empty list of booleans")
-                add(pid, len(flags), sum(flags))  # type: ignore[arg-type]
+                counts.add(pid, sum(flags), n=len(flags))  # type: ignore[arg-type]
             elif "correct" in rec:
                 flag = _bool_correct(rec["correct"])
                 if flag is None:
                     raise DataError(f"{path}:{lineno}: 'correct' must be a boolean, got {rec['correct']!r}")
-                add(pid, 1, int(flag))
+                counts.add(pid, int(flag))
             elif isinstance(rec.get("status"), str):
-                add(pid, 1, int(rec["status"] in CORRECT_STATUSES))
+                counts.add(pid, int(rec["status"] in CORRECT_STATUSES))
             else:
                 raise DataError(f"{path}:{lineno}: no verdict (expected a boolean 'correct', a 'status' or a 'score' list)")
-    if not n_of:
+    if not counts.n:
         raise DataError(f"no verdicts in {', '.join(paths)}")
-    ids = list(n_of)
-    return ids, np.array([n_of[i] for i in ids], dtype=np.int64), np.array([c_of[i] for i in ids], dtype=np.int64)
+    ids = list(counts.n)
+    ns, cs = counts.arrays(ids)
+    return ids, ns, cs
 
 
 def run(args: argparse.Namespace) -> int:

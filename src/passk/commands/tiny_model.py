@@ -2,7 +2,7 @@
 
 The end-to-end workflow test has no internet and no GPU; it samples from two of these models
 ("base" with few training steps, "rl" with more) to get non-trivial pass@k curves. See
-``passk.tinymodel`` for what the model is.
+``passk.models.tiny`` for what the model is.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from passk.io import read_jsonl
+from passk.models.tiny import build_tiny_model, problem_train_texts
 
 
 def register(subparsers: Any) -> None:
@@ -34,8 +35,6 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the model and print its summary as JSON."""
-    from passk.tinymodel import build_tiny_model, problem_train_texts
-
     problems: list[dict[str, Any]] = []
     for path in args.problems:
         problems.extend(read_jsonl(path))

@@ -5,8 +5,8 @@ prompt), or ``text`` (a raw completion after the Fig 25 prefill). Each output li
 line's fields plus ``sample_index`` (the input's, else the 1-based line number) and the verdict
 (``correct``, ``status``, ``detail``, ``extracted``), so results join back to what was sent.
 
-Benchmarks plug in through ``BENCHMARKS``: a name maps to a ``CodeBenchmark`` whose ``verify``
-takes (samples file rows, args) and returns verdict rows; another family adds one entry.
+Benchmarks plug in through ``BENCHMARKS``: a name maps to a function that takes (the samples
+file's rows, args) and returns verdict rows through the benchmark family's own verifier.
 """
 
 from __future__ import annotations
@@ -15,12 +15,20 @@ import argparse
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from passk.benchmarks.evalplus import groundtruth as evalplus_groundtruth
+from passk.benchmarks.evalplus import prepare as evalplus_prepare
+from passk.benchmarks.evalplus import verify as evalplus_verify
+from passk.benchmarks.livecodebench import prepare as lcb_prepare
+from passk.benchmarks.livecodebench import verify as lcb_verify
 from passk.errors import DataError
 from passk.io import iter_jsonl, write_jsonl
+from passk.records.problems import load_problems
+from passk.verify.family import VerifyContext
+
+Verifier = Callable[[list[dict[str, Any]], argparse.Namespace], list[dict[str, Any]]]
 
 
 def default_data_dir() -> str | None:
@@ -28,45 +36,67 @@ def default_data_dir() -> str | None:
     return os.environ.get("PASSK_DATA_DIR") or None
 
 
-def _evalplus_verify(name: str) -> Callable[[list[dict[str, Any]], argparse.Namespace], list[dict[str, Any]]]:
-    def verify(samples: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
-        from passk.benchmarks import evalplus as E
-        from passk.io import read_jsonl
-        from passk.verify.code import verify_shard
+def _work_dir(args: argparse.Namespace) -> Path:
+    return Path(args.work_dir or tempfile.mkdtemp(prefix="passk-verify-"))
 
-        cfg: dict[str, Any] = {"family": "evalplus", "dataset": name}
+
+def _sandbox_section(args: argparse.Namespace) -> dict[str, Any]:
+    return {"backend": args.backend}
+
+
+def _evalplus_verifier(name: str) -> Verifier:
+    def verify(samples: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
+        cfg: dict[str, Any] = {"name": name, "family": "evalplus", "dataset": name, "prompt": "evalplus"}
         if args.data_file:
             cfg["file"] = args.data_file
-        work = Path(args.work_dir or tempfile.mkdtemp(prefix="passk-verify-"))
+        work = _work_dir(args)
         problems_path = work / f"{name}.problems.jsonl"
         gt_path = Path(args.groundtruth) if args.groundtruth else work / f"{name}.groundtruth.json.gz"
-        sandbox_cfg = {"backend": args.backend}
-        E.prepare(name, cfg, args.data_dir, problems_path)
+        evalplus_prepare.prepare(name, cfg, args.data_dir, problems_path)
         if not gt_path.exists():
-            E.compute_groundtruth(problems_path, gt_path, sandbox_cfg)
-        problems = {p["id"]: p for p in read_jsonl(problems_path)}
-        return verify_shard(problems, samples, cfg, workers=args.workers, groundtruth_path=str(gt_path), sandbox_cfg=sandbox_cfg)
+            evalplus_groundtruth.compute_groundtruth(problems_path, gt_path, _sandbox_section(args))
+        problems = load_problems(problems_path, evalplus_prepare.PAYLOAD, family="evalplus")
+        ctx = VerifyContext(bench=cfg, workers=args.workers, sandbox=_sandbox_section(args), groundtruth=str(gt_path))
+        return evalplus_verify.verify(problems, samples, ctx)
 
     return verify
 
 
-@dataclass(frozen=True)
-class CodeBenchmark:
-    """A benchmark this command can verify."""
-
-    verify: Callable[[list[dict[str, Any]], argparse.Namespace], list[dict[str, Any]]]
-
-
 def _lcb_verify(samples: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
-    from passk.verify.lcb import verify_code_cli_adapter  # LiveCodeBench's own module (issue #4)
+    """LiveCodeBench verdicts for bring-your-own samples.
 
-    return verify_code_cli_adapter(samples, args)
+    ``problem_id`` (the file's ``task_id``) must be a LiveCodeBench ``question_id``. Problems come
+    from ``--data-file`` (a local code_generation_lite JSONL), else ``--data-dir`` (the staged
+    offline files: public tests of Aug 2024–Jan 2025 only; a sample of another problem is an
+    error naming it), else the hub's release_v5.
+    """
+    cfg: dict[str, Any] = {"name": "livecodebench", "family": "livecodebench", "release": "release_v5",
+                           "order": "question_id", "prompt": "livecodebench", "timeout": lcb_verify.DEFAULT_TIMEOUT}
+    data_dir = args.data_dir
+    if args.data_file:
+        cfg["file"] = args.data_file
+        data_dir = None
+    elif data_dir:
+        cfg["allow_missing_tests"] = True
+    problems_path = _work_dir(args) / "livecodebench.problems.jsonl"
+    lcb_prepare.prepare("livecodebench", cfg, data_dir, problems_path)
+    problems = load_problems(problems_path)
+    rows = []
+    for s in samples:
+        row = {"problem_id": s["problem_id"], "sample_index": s["sample_index"]}
+        if isinstance(s.get("solution"), str):
+            row["solution"] = s["solution"]
+        else:
+            row["text"] = s.get("text") if isinstance(s.get("text"), str) else s.get("completion", "")
+        rows.append(row)
+    ctx = VerifyContext(bench=cfg, workers=args.workers, sandbox=_sandbox_section(args))
+    return lcb_verify.verify(problems, rows, ctx)
 
 
-BENCHMARKS: dict[str, CodeBenchmark] = {
-    "humaneval_plus": CodeBenchmark(_evalplus_verify("humaneval_plus")),
-    "mbpp_plus": CodeBenchmark(_evalplus_verify("mbpp_plus")),
-    "livecodebench": CodeBenchmark(_lcb_verify),
+BENCHMARKS: dict[str, Verifier] = {
+    "humaneval_plus": _evalplus_verifier("humaneval_plus"),
+    "mbpp_plus": _evalplus_verifier("mbpp_plus"),
+    "livecodebench": _lcb_verify,
 }
 
 
@@ -94,7 +124,7 @@ def read_samples(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 def run(args: argparse.Namespace) -> int:
     """The command: read, verify, write; prints a one-line summary."""
     rows, originals = read_samples(args.samples)
-    verdicts = BENCHMARKS[args.benchmark].verify(rows, args)
+    verdicts = BENCHMARKS[args.benchmark](rows, args)
     out = []
     for orig, row, v in zip(originals, rows, verdicts):
         rec = dict(orig)

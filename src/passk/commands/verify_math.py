@@ -14,10 +14,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from passk.benchmarks.math.answers import extract_answer
+from passk.benchmarks.math.checker import DEFAULT_TIMEOUT, verify_pairs
+from passk.benchmarks.math.latex import normalize_answer
+from passk.benchmarks.math.prepare import SOURCES, prepare
 from passk.errors import ConfigError, DataError
-from passk.io import iter_jsonl, read_jsonl, write_jsonl
-from passk.verify.math import DEFAULT_TIMEOUT, extract_for_check, verify_pairs
-from passk.verify.math_answers import normalize_answer
+from passk.io import iter_jsonl, write_jsonl
+from passk.records.problems import load_problems
 
 TEXT_KEYS = ("text", "completion", "response")
 ID_KEYS = ("problem_id", "id", "idx")
@@ -40,14 +43,12 @@ def register(subparsers: Any) -> None:
 
 def _load_golds(benchmark: str, data_dir: str | None) -> dict[str, str]:
     """Problem id → gold, accepting the canonical id ("math500/3") and the bare index ("3")."""
-    from passk.benchmarks.math import SOURCES, prepare
-
     if benchmark not in SOURCES:
         raise ConfigError(f"--benchmark: unknown math benchmark {benchmark!r}; known: {', '.join(SOURCES)} or custom")
     with tempfile.TemporaryDirectory(prefix="passk-verify-math-") as tmp:
         out = Path(tmp) / "problems.jsonl"
         prepare(benchmark, {"family": "math", "dataset": benchmark}, data_dir, out)
-        problems = read_jsonl(out)
+        problems = load_problems(out).values()
     golds: dict[str, str] = {}
     for prob in problems:
         golds[prob["id"]] = prob["answer"]
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             if key not in golds:
                 raise DataError(f"{where}: unknown problem id {pid!r} for benchmark {args.benchmark}")
             gold = golds[key]
-        extracted, _ = extract_for_check(text, dataset, rec.get("template") or args.template)
+        extracted = extract_answer(text, dataset, rec.get("template") or args.template)
         items.append((normalize_answer(gold, dataset), extracted))
         lines.append(rec)
     verdicts, unique = verify_pairs(items, workers=args.workers, timeout=args.timeout)

@@ -1,5 +1,5 @@
-"""Sampling backends behind one interface (transformers on CPU or GPU; vLLM on GPUs)."""
+"""Sampling: the backend interface (``base``), its two implementations (``transformers_backend``
+on the CPU or a GPU, ``vllm_backend`` on GPUs) and their registry (``backends``), seeds, stop
+handling, one shard of samples (``shard``), and teacher-forced scoring of responses (``scoring``).
 
-from passk.sampling.base import Backend, Completion, PromptRequest, SamplingSettings, get_backend
-
-__all__ = ["Backend", "Completion", "PromptRequest", "SamplingSettings", "get_backend"]
+This ``__init__`` imports nothing (see ``passk.pipeline.versions``)."""

@@ -8,12 +8,8 @@ backend draws the same logical samples for the same (model, benchmark, shard).
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
-
-from passk.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -72,18 +68,3 @@ class Backend(ABC):
 
     def close(self) -> None:
         """Release the model (GPU memory); the default does nothing."""
-
-
-BACKENDS = {
-    "transformers": "passk.sampling.transformers_backend:TransformersBackend",
-    "vllm": "passk.sampling.vllm_backend:VLLMBackend",
-}
-
-
-def get_backend(name: str, model_dir: str, **options: Any) -> Backend:
-    """Load backend ``name`` for the model in ``model_dir`` (options come from the config's backend section)."""
-    if name not in BACKENDS:
-        raise ConfigError(f"sampling.backend: unknown backend {name!r}; known: {sorted(BACKENDS)}")
-    module_name, cls_name = BACKENDS[name].split(":")
-    cls = getattr(importlib.import_module(module_name), cls_name)
-    return cls(model_dir, **options)

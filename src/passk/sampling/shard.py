@@ -13,38 +13,17 @@ option, else the model config's ``max_position_embeddings``) is below the longes
 
 from __future__ import annotations
 
-import json
-import os
-from collections import defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from passk.errors import ConfigError, DataError
-from passk.io import read_jsonl
+from passk.errors import ConfigError
+from passk.models.manifest import model_context_length
 from passk.prompts import BASE_STOPS, render_prompt, stop_strings
-from passk.records import read_samples, write_samples
-from passk.sampling.base import PromptRequest, SamplingSettings, get_backend
+from passk.records.problems import load_problems
+from passk.records.samples import write_samples
+from passk.sampling.backends import get_backend
+from passk.sampling.base import PromptRequest, SamplingSettings
 from passk.sampling.seeds import problem_seed, shard_seed
-
-_CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "max_sequence_length")
-
-
-def model_context_length(model_dir: str) -> int | None:
-    """The context length declared in the model's ``config.json`` (also inside ``text_config``), or None."""
-    path = Path(model_dir) / "config.json"
-    if not path.exists():
-        return None
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: malformed JSON ({exc.msg})") from None
-    for section in (config, config.get("text_config") or {}, config.get("llm_config") or {}):
-        for key in _CONTEXT_KEYS:
-            value = section.get(key)
-            if isinstance(value, int) and value > 0:
-                return value
-    return None
 
 
 def shard_stop_strings(model: dict[str, Any], benchmark: dict[str, Any]) -> list[str]:
@@ -113,12 +92,8 @@ def sample_shard(
     _require(backend, ["name"], "backend")
     if shard < 0 or shard_size < 1:
         raise ConfigError(f"shard {shard} / shard_size {shard_size}: need shard >= 0 and shard_size >= 1")
-    problems = read_jsonl(problems_path)
-    if not problems:
-        raise DataError(f"{problems_path}: no problems")
-    ids = [str(p.get("id")) for p in problems]
-    if len(set(ids)) != len(ids):
-        raise DataError(f"{problems_path}: duplicate problem ids")
+    problems = list(load_problems(problems_path).values())
+    ids = [p["id"] for p in problems]
 
     from transformers import AutoTokenizer
 
@@ -184,68 +159,3 @@ def sample_shard(
                 }
             )
     write_samples(out_path, rows)
-
-
-def _run_key(path: str | os.PathLike[str]) -> tuple[str | None, str, str | None]:
-    """(model, benchmark, setting) from a sample path: the folders after ``samples/`` in
-    ``.../samples/{model}/{bench}[/{setting}]/shard-{i}.parquet``; otherwise the parent folder is
-    the benchmark and the model comes from the rows."""
-    parts = Path(path).parts[:-1]
-    if "samples" in parts:
-        after = list(parts[len(parts) - parts[::-1].index("samples"):])
-        if len(after) in (2, 3):
-            return after[0], after[1], after[2] if len(after) == 3 else None
-    return None, parts[-1] if parts else "", None
-
-
-def truncation_report(sample_paths: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
-    """Truncation rate (finish_reason == "length") and token statistics per model and benchmark
-    (and sampling setting, when the path has one).
-
-    The run is read from the path (``.../samples/{model}/{bench}[/{setting}]/shard-{i}.parquet``;
-    the rows' ``model`` column when the path has no ``samples/`` folder). Returns
-    ``{"groups": {"model/bench[/setting]": {...}}, "total": {...}}`` where each entry has
-    ``samples``, ``length`` (count), ``truncation_rate``, ``mean_tokens``, ``max_tokens`` (longest
-    completion seen) and ``shards``. A high truncation rate means ``max_tokens`` cut answers short,
-    which lowers pass@k silently (the paper's code capped prompt + output at 4096 tokens).
-    """
-    acc: dict[tuple[str, str, str | None], dict[str, Any]] = defaultdict(
-        lambda: {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0}
-    )
-    for path in sample_paths:
-        path_model, bench, setting = _run_key(path)
-        rows = read_samples(path)
-        seen = set()
-        for row in rows:
-            key = (path_model or str(row["model"]), bench, setting)
-            group = acc[key]
-            if key not in seen:
-                group["shards"] += 1
-                seen.add(key)
-            tokens = int(row["num_tokens"] or 0)
-            group["samples"] += 1
-            group["length"] += row["finish_reason"] == "length"
-            group["tokens"] += tokens
-            group["max_tokens"] = max(group["max_tokens"], tokens)
-
-    def summary(g: dict[str, Any]) -> dict[str, Any]:
-        n = g["samples"]
-        return {
-            "samples": n,
-            "length": g["length"],
-            "truncation_rate": g["length"] / n if n else 0.0,
-            "mean_tokens": g["tokens"] / n if n else 0.0,
-            "max_tokens": g["max_tokens"],
-            "shards": g["shards"],
-        }
-
-    groups = {}
-    for (model, bench, setting), g in sorted(acc.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
-        name = "/".join(x for x in (model, bench, setting) if x)
-        groups[name] = {"model": model, "benchmark": bench, "setting": setting, **summary(g)}
-    total = {"samples": 0, "length": 0, "tokens": 0, "max_tokens": 0, "shards": 0}
-    for g in acc.values():
-        for k in ("samples", "length", "tokens", "shards"):
-            total[k] += g[k]
-        total["max_tokens"] = max(total["max_tokens"], g["max_tokens"])
-    return {"groups": groups, "total": summary(total)}

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Limits of one run."""
+    """Limits of one run: the only limits type. Made from the config's ``sandbox`` section by
+    ``SandboxSettings.limits`` (whose defaults are the schema's), never with defaults of its own."""
 
-    wall_seconds: float = 10.0
-    memory_mb: int = 2048
-    max_processes: int = 32
-    max_output_bytes: int = 1 << 20
-    scratch_mb: int = 64
-    max_file_bytes: int = 16 << 20
+    wall_seconds: float
+    memory_mb: int
+    max_processes: int
+    max_output_bytes: int
+    scratch_mb: int
+    max_file_bytes: int
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Sandbox(ABC):
         *,
         files: dict[str, bytes] | None = None,
         stdin: bytes = b"",
-        limits: SandboxLimits = SandboxLimits(),
+        limits: SandboxLimits,
         collect: tuple[str, ...] = (),
         idle_seconds: float | None = None,
         as_pid1: bool = False,

@@ -32,7 +32,7 @@ import site
 import sys
 from pathlib import Path
 
-from passk.sandbox import _cgroup
+from passk.sandbox import _cgroup, _collect
 from passk.sandbox._runner import run_child
 from passk.sandbox.base import RunResult, Sandbox, SandboxLimits
 
@@ -47,7 +47,7 @@ SAFE_ENV = {
     "MKL_NUM_THREADS": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
-_COLLECT_SCRIPT = Path(__file__).with_name("_collect.py")
+_COLLECT_SCRIPT = Path(_collect.__file__)  # imported (not only read) so it is part of the stage's code version
 _available_cache: tuple[bool, str] | None = None
 
 
@@ -122,7 +122,8 @@ class BwrapSandbox(Sandbox):
             _available_cache = (False, "the prlimit binary (util-linux) is not installed")
             return _available_cache
         try:
-            res = cls().run(["/bin/sh", "-c", "echo ok"], limits=SandboxLimits(wall_seconds=20))
+            probe = SandboxLimits(wall_seconds=20, memory_mb=512, max_processes=8, max_output_bytes=1 << 16, scratch_mb=8, max_file_bytes=1 << 20)
+            res = cls().run(["/bin/sh", "-c", "echo ok"], limits=probe)
         except Exception as exc:  # noqa: BLE001 - any failure means "not available", with its reason
             _available_cache = (False, f"bwrap failed to start: {exc}")
             return _available_cache
@@ -158,7 +159,7 @@ class BwrapSandbox(Sandbox):
         *,
         files: dict[str, bytes] | None = None,
         stdin: bytes = b"",
-        limits: SandboxLimits = SandboxLimits(),
+        limits: SandboxLimits,
         collect: tuple[str, ...] = (),
         idle_seconds: float | None = None,
         as_pid1: bool = False,

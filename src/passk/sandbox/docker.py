@@ -72,7 +72,7 @@ class DockerSandbox(Sandbox):
         *,
         files: dict[str, bytes] | None = None,
         stdin: bytes = b"",
-        limits: SandboxLimits = SandboxLimits(),
+        limits: SandboxLimits,
         collect: tuple[str, ...] = (),
         idle_seconds: float | None = None,
         as_pid1: bool = False,

@@ -1,26 +1,11 @@
-"""Verification of samples: one module per benchmark family.
+"""Verification that no benchmark family owns: what every verifier receives and returns.
 
-Each family module exposes ``verify_shard(problems, samples, bench_cfg, *, workers, **context)``
-returning one verdict row (see ``passk.records.VERDICT_SCHEMA``) per sample, in sample order.
-``problems`` maps problem id to the canonical problem record.
+- ``family``: the ``Family`` record each benchmark family registers (its prepare, sources and
+  verify functions, the payload its problems carry) and the ``VerifyContext`` a verifier gets;
+- ``programs``: pulling a program out of a completion (the prompt's prefill put back, fenced
+  blocks), shared by the code families;
+- ``cache``: the resume cache of a verification job.
+
+The verdict record and its status vocabulary are ``passk.records.verdicts``. Nothing here
+imports a family: the families import this.
 """
-
-from __future__ import annotations
-
-import importlib
-from types import ModuleType
-
-from passk.errors import ConfigError
-
-VERIFIERS: dict[str, str] = {
-    "math": "passk.verify.math",
-    "evalplus": "passk.verify.code",
-    "livecodebench": "passk.verify.lcb",
-}
-
-
-def verifier_module(family: str) -> ModuleType:
-    """The verifier module of a benchmark family."""
-    if family not in VERIFIERS:
-        raise ConfigError(f"benchmarks.*.family: no verifier for family {family!r}; known: {sorted(VERIFIERS)}")
-    return importlib.import_module(VERIFIERS[family])

@@ -1,0 +1,145 @@
+"""Figure kinds: from a figure's spec and the tables the rule hands over, to panels and files.
+
+The workflow resolves a figure's config into a spec (``passk.config.figures.figure_spec``: groups
+of curves × benchmarks, labels, roles, each curve's sampling setting per benchmark, and ``runs``,
+the figure's runs in the order of the rule's inputs). This module pairs each run with the table
+path the rule gave for it, builds the panels (rows: the figure's model groups; columns: its
+benchmarks) and calls the drawing functions of ``passk.figures.plots``. It never composes a
+``results/...`` path: a run's table is whatever the rule passed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from passk.analysis.guess_filter import filtered_curve, read_filter
+from passk.analysis.tables import read_problems_csv
+from passk.errors import ConfigError
+from passk.figures import plots
+
+RunKey = tuple[str, str, str]
+
+
+def run_tables(spec: dict[str, Any], paths: Sequence[str]) -> dict[RunKey, str]:
+    """``{(model, benchmark, setting): path}`` from the spec's ``runs`` and the rule's inputs, in the same order."""
+    runs = [tuple(run) for run in spec["runs"]]
+    if len(runs) != len(paths):
+        raise ConfigError(f"figures.{spec['name']}: {len(paths)} tables given for {len(runs)} runs")
+    return dict(zip(runs, (str(p) for p in paths)))  # type: ignore[arg-type]
+
+
+def entry_run(entry: dict[str, Any], bench: str) -> RunKey:
+    """The run one curve of a panel is drawn from."""
+    return (entry["model"], bench, entry["settings"][bench])
+
+
+def _panel_title(spec: dict[str, Any], group: list[dict[str, Any]], bench: dict[str, Any]) -> str:
+    if len(spec["groups"]) == 1:
+        return bench["label"]
+    return f"{bench['label']} · {group[0]['label']}"
+
+
+def figure_panels(spec: dict[str, Any], tables: dict[RunKey, str], key: str) -> list[dict[str, Any]]:
+    """Panels in row-major order (one row per model group, one column per benchmark)."""
+    panels = []
+    for group in spec["groups"]:
+        for bench in spec["benchmarks"]:
+            entries = [
+                {"label": entry["label"], "role": entry["role"], "run": entry_run(entry, bench["name"]),
+                 "csv": tables[entry_run(entry, bench["name"])]}
+                for entry in group
+            ]
+            panels.append({"title": _panel_title(spec, group, bench), key: entries})
+    return panels
+
+
+def _filtered_panels(panels: list[dict[str, Any]], problem_tables: dict[RunKey, str], filter_json: str, workdir: str) -> list[dict[str, Any]]:
+    """Fig 12: the same panels with each curve recomputed without the guessable problems."""
+    exclude = read_filter(filter_json)
+    out = []
+    for p_index, panel in enumerate(panels):
+        curves = []
+        for c_index, curve in enumerate(panel["curves"]):
+            problems_csv = problem_tables[curve["run"]]
+            bench_ids = {row["problem_id"] for row in read_problems_csv(problems_csv)}
+            target = str(Path(workdir) / f"{p_index}-{c_index}.csv")
+            filtered_curve(problems_csv, sorted(bench_ids & set(exclude)), target)
+            curves.append({**curve, "csv": target})
+        out.append({**panel, "curves": curves})
+    return out
+
+
+def draw_figure(
+    spec: dict[str, Any],
+    settings: dict[str, Any],
+    *,
+    curves: Sequence[str],
+    problems: Sequence[str],
+    out_png: str,
+    out_pdf: str,
+    out_csv: str,
+    filter_json: str | None = None,
+    perplexity_csv: str | None = None,
+) -> None:
+    """Draw a pass@k-curve, accuracy-histogram or perplexity figure and write its data CSV.
+
+    ``curves`` and ``problems`` are the runs' curve and per-problem tables, in ``spec["runs"]`` order.
+    """
+    settings = {"ncols": len(spec["benchmarks"]), "suptitle": spec.get("title"), **settings}
+    if spec["kind"] == "passk_curves":
+        panels = figure_panels(spec, run_tables(spec, curves), "curves")
+        with tempfile.TemporaryDirectory() as workdir:
+            if filter_json is not None:
+                panels = _filtered_panels(panels, run_tables(spec, problems), filter_json, workdir)
+            plots.plot_passk_grid(panels, [out_png, out_pdf], settings=settings)
+            plots.write_figure_data(panels, out_csv)
+    elif spec["kind"] == "perplexity":
+        if perplexity_csv is None:
+            raise ConfigError(f"figures.{spec['name']}: a perplexity figure needs its perplexity table")
+        panels = perplexity_panels(spec, perplexity_csv)
+        plots.plot_perplexity_boxes(panels, [out_png, out_pdf], settings={**settings, "ncols": len(panels)})
+        plots.write_perplexity_data(panels, out_csv)
+    elif spec["kind"] == "accuracy_histogram":
+        panels = figure_panels(spec, run_tables(spec, problems), "models")
+        plots.plot_accuracy_histogram(panels, [out_png, out_pdf], settings=settings)
+        plots.write_histogram_data(panels, out_csv)
+    else:
+        raise ConfigError(f"figures.{spec['name']}.kind: {spec['kind']!r} is not a plotted kind")
+
+
+def draw_coverage_table(spec: dict[str, Any], *, problems: Sequence[str], out_md: str, out_csv: str) -> None:
+    """Solvable-set table of a figure's first two models on its first benchmark (Tables 4 and 5)."""
+    group = spec["groups"][0]
+    if len(group) != 2 or len(spec["benchmarks"]) != 1:
+        raise ConfigError(f"figures.{spec['name']}: a coverage table needs one benchmark and one pair of models")
+    bench = spec["benchmarks"][0]["name"]
+    tables = run_tables(spec, problems)
+    base, rl = ({"label": e["label"], "csv": tables[entry_run(e, bench)]} for e in group)
+    index_range = spec.get("index_range")
+    plots.write_coverage_table(
+        base,
+        rl,
+        out_md,
+        out_csv,
+        index_range=(index_range[0], index_range[1] + 1) if index_range else None,
+        title=spec.get("title"),
+    )
+
+
+# The boxes of Fig 6: (scorer, source of the responses).
+PERPLEXITY_BOXES = (("base", "base", "PPL_Base(Y_Base)"), ("base", "rl", "PPL_Base(Y_RL)"), ("rl", "rl", "PPL_RL(Y_RL)"))
+
+
+def perplexity_panels(spec: dict[str, Any], table_csv: str) -> list[dict[str, Any]]:
+    """One panel per scored problem, one box per (scorer, response source) of Fig 6."""
+    return [
+        {
+            "title": f"{spec['benchmarks'][0]['label']} {problem_id}",
+            "problem_id": problem_id,
+            "boxes": [{"label": label, "scorer": scorer, "source": source, "csv": table_csv} for scorer, source, label in PERPLEXITY_BOXES],
+        }
+        for problem_id in spec["problems"]
+    ]
