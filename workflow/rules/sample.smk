@@ -27,6 +27,7 @@ rule sample:
 
 rule sampling_report:
     """Truncation rate (finish_reason == length) and token counts per model, benchmark and setting."""
+    localrule: True  # reads the shards' token counts: minutes at most, never queued on a cluster
     input:
         all_sample_shards(),
     output:
