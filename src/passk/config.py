@@ -136,6 +136,18 @@ def shard_size(config: dict[str, Any], benchmark: str) -> int:
     return int(bench.get("shard_size") or config["sampling"]["shard_size"])
 
 
+def shards_per_job(config: dict[str, Any], benchmark: str, setting: str = "default") -> int:
+    """Shards one sampling job of a run draws with one loaded model: the setting's
+    ``shards_per_job``, else the benchmark's, else ``sampling.shards_per_job`` (1). Only which job
+    writes a shard changes, never its file, seeds or samples."""
+    if setting != "default":
+        value = ((config.get("settings") or {}).get(setting) or {}).get("shards_per_job")
+        if value is not None:
+            return int(value)
+    value = config["benchmarks"][benchmark].get("shards_per_job")
+    return int(value if value is not None else config["sampling"].get("shards_per_job") or 1)
+
+
 def figure_runs(config: dict[str, Any], figure: str) -> list[Run]:
     """The runs one figure is drawn from."""
     fig = config["figures"][figure]
@@ -236,6 +248,13 @@ def check_config(config: dict[str, Any]) -> None:
                 extra = sorted(set(curve["setting"]) - set(fig["benchmarks"]))
                 if extra:
                     raise ConfigError(f"config key figures.{fig_name}.models: setting names benchmarks {extra} that the figure does not show")
+        for run in figure_runs(config, fig_name):
+            per_job = shards_per_job(config, run.benchmark, run.setting)
+            if len(run.shards) % per_job:
+                raise ConfigError(
+                    f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
+                    f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
+                )
         for bench in fig["benchmarks"]:
             if benchmarks[bench].get("prompt", "model") == "model":
                 for curve in figure_curves(config, fig_name):
@@ -250,7 +269,7 @@ def sampling_slice(config: dict[str, Any], setting: str) -> dict[str, Any]:
     """Decoding settings of a setting: the global sampling section overlaid with the setting's keys."""
     base = {key: config["sampling"][key] for key in ("temperature", "top_p", "max_tokens", "seed")}
     if setting != "default":
-        base.update(config["settings"][setting])
+        base.update({k: v for k, v in config["settings"][setting].items() if k != "shards_per_job"})
     return base
 
 
