@@ -26,6 +26,7 @@ from wf_helpers import REPO, snakemake, write_config
 pytestmark = pytest.mark.workflow
 
 SLURM_PROFILE = REPO / "profiles" / "slurm"
+GPU_RULES = {"sample", "sample_block", "perplexity"}  # the rules whose jobs start an engine on GPUs
 
 
 def _plan(workdir: Path, *args: str) -> list[dict[str, str]]:
@@ -50,15 +51,15 @@ def _resources(text: str) -> dict[str, str]:
 
 def test_slurm_plan_of_the_paper_grid_gives_every_gpu_job_its_gpus(tmp_path: Path) -> None:
     """`snakemake -n --workflow-profile profiles/slurm` on config.yaml, as written in the README
-    (no --cores): every sampling and perplexity job asks for the GPU partition and as many GPUs
-    as its model's tensor-parallel size."""
+    (no --cores): every sampling (sample, sample_block) and perplexity job asks for the GPU
+    partition and as many GPUs as its model's tensor-parallel size; no other job asks for a GPU."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     jobs = _plan(tmp_path, "--configfile", str(REPO / "config" / "config.yaml"))
-    gpu_jobs = [j for j in jobs if j["rule"] in ("sample", "perplexity")]
-    assert sum(j["rule"] == "sample" for j in gpu_jobs) == 484 and sum(j["rule"] == "perplexity" for j in gpu_jobs) == 1
+    gpu_jobs = [j for j in jobs if j["rule"] in GPU_RULES]
+    assert {j["rule"] for j in gpu_jobs} == GPU_RULES and sum(j["rule"] == "perplexity" for j in gpu_jobs) == 1
     for job in gpu_jobs:
         res = _resources(job["resources"])
-        if job["rule"] == "sample":
+        if job["rule"] != "perplexity":
             model = re.search(r"model=([^,]+)", job["wildcards"]).group(1)
         else:
             model = config["figures"][re.search(r"figure=([^,]+)", job["wildcards"]).group(1)]["models"][0][0]
@@ -67,7 +68,7 @@ def test_slurm_plan_of_the_paper_grid_gives_every_gpu_job_its_gpus(tmp_path: Pat
         assert res.get("slurm_partition") == "gpu" and res.get("cpus_per_gpu") == "8", job
         assert int(res["runtime"]) > 0 and int(res["mem_mb"]) > 0, job
     assert {_resources(j["resources"])["gpu"] for j in gpu_jobs} == {"1", "2"}  # the 32B models use two
-    others = [j for j in jobs if j["rule"] not in ("sample", "perplexity")]
+    others = [j for j in jobs if j["rule"] not in GPU_RULES]
     assert all(int(_resources(j["resources"]).get("gpu", "0")) == 0 for j in others)
 
 
@@ -85,7 +86,7 @@ def test_smoke_plan_with_the_slurm_profile_needs_no_cores_and_no_gpus(tmp_path: 
 
 SLOTS_PER_CPU = 4
 # What goes through sbatch, and what the workflow keeps on the submit host (`localrule: True`).
-CLUSTER_RULES = {"sample", "verify", "code_groundtruth", "perplexity"}
+CLUSTER_RULES = {"sample", "verify", "code_groundtruth", "perplexity"}  # the smoke config has no sample_block
 LOCAL_RULES = {"all", "get_model", "prepare_benchmark", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "sampling_report"}
 
 NEEDS_SLURM = pytest.mark.skipif(
