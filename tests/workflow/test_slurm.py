@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -167,6 +168,7 @@ class OneNodeCluster:
         self.conf = Path("/etc/slurm/slurm.conf")
         self.saved_conf = self.conf.read_bytes() if self.conf.exists() else None
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Any] = []
         self.env = {**os.environ, "SLURM_CONF": str(self.conf)}
         self.states: list[tuple[float, str]] = []
 
@@ -186,7 +188,6 @@ class OneNodeCluster:
         self._wait(lambda: _run(["scontrol", "ping"], env=self.env, timeout=30).stdout.count("UP") > 0, "slurmctld")
         self._spawn(["slurmd", "-D", "-f", str(self.conf), "-N", self.host])
         self._wait(self._node_up, "slurmd (node idle)")
-        self.started = time.monotonic()
 
     def _node_up(self) -> bool:
         states = set(_run(["sinfo", "-h", "-N", "-o", "%T"], env=self.env, timeout=30).stdout.split())  # one line per partition
@@ -194,7 +195,8 @@ class OneNodeCluster:
         return states == {"idle"}
 
     def _spawn(self, cmd: list[str]) -> None:
-        log = open(self.root / f"{Path(cmd[0]).name}.out", "wb")
+        log = open(self.root / f"{Path(cmd[0]).name}.out", "wb")  # noqa: SIM115 - closed by stop()
+        self.logs.append(log)
         self.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env))
 
     def _wait(self, ready, what: str, timeout: float = 60.0) -> None:
@@ -221,6 +223,8 @@ class OneNodeCluster:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=30)
+        for log in self.logs:
+            log.close()
         if self.saved_conf is None:
             self.conf.unlink(missing_ok=True)
         else:
