@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install-slurm: install ## add the SLURM executor plugin
-	$(BIN)/python -m pip install --quiet snakemake-executor-plugin-slurm
+	$(BIN)/python -m pip install --quiet "snakemake-executor-plugin-slurm>=2.8,<3"  # profiles/slurm is checked against 2.8
 
 demo: install ## the smoke workflow end to end on the CPU (offline), then where the figures are
 	$(BIN)/snakemake --configfile config/smoke.yaml --cores $(CORES)

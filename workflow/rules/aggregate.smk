@@ -1,5 +1,6 @@
 rule pass_at_k:
     """Per-problem n and c and the unbiased pass@k for every k = 1..n of one run."""
+    localrule: True  # seconds of work: never queued on a cluster
     input:
         verdicts=verdict_shards,
         problems="results/problems/{bench}.jsonl",

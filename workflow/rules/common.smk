@@ -28,6 +28,8 @@ SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 SAMPLING_ENV = "../../envs/vllm.yaml" if config["sampling"]["backend"] == "vllm" else "../../envs/sampling.yaml"
 RUN_INDEX = {(r.model, r.benchmark, r.setting): r for r in RUNS}
 BENCHMARKS_USED = sorted({r.benchmark for r in RUNS})
+# Runs whose sampling jobs draw several shards each (shards_per_job > 1; rule sample_shards).
+MULTI_SHARD_RUNS = [r for r in RUNS if pc.shards_per_job(config, r.benchmark, r.setting) > 1]
 
 
 def _alternation(names):
@@ -35,6 +37,16 @@ def _alternation(names):
     import re
 
     return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def _runs_regex(runs):
+    """A regex for the {model} wildcard of a results/.../{model}/{bench}/{setting}/... path that
+    matches only the given runs: each model name is followed by a lookahead for its benchmark and
+    setting (wildcards are matched one regex per path, so the lookahead sees the rest of it)."""
+    import re
+
+    alternatives = [f"{re.escape(r.model)}(?=/{re.escape(r.benchmark)}/{re.escape(r.setting)}/)" for r in runs]
+    return "|".join(alternatives) if alternatives else "(?!x)x"
 
 
 FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] != "coverage_table"]
@@ -93,7 +105,7 @@ def weights_training_problems(wildcards):
 
 def bench_slice(bench):
     """The benchmark's config minus n (so raising n never reruns existing shards)."""
-    spec = {k: v for k, v in config["benchmarks"][bench].items() if k not in ("n", "n_per_model")}
+    spec = {k: v for k, v in config["benchmarks"][bench].items() if k not in ("n", "n_per_model", "shards_per_job")}
     return {"name": bench, **spec}
 
 
@@ -127,6 +139,14 @@ def run_shards(wildcards):
     if key not in RUN_INDEX:
         raise WorkflowError(f"no figure in the config samples {key}; add it to a figure's models and benchmarks")
     return RUN_INDEX[key]
+
+
+def shard_block(wildcards):
+    """The folder of the multi-shard sampling job that draws a shard (runs with shards_per_job > 1)."""
+    run = run_shards(wildcards)
+    per_job = pc.shards_per_job(config, run.benchmark, run.setting)
+    first = int(wildcards.shard) // per_job * per_job
+    return f"results/samples/{run.model}/{run.benchmark}/{run.setting}/shards-{first}-{first + per_job - 1}"
 
 
 def verdict_shards(wildcards):

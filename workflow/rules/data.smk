@@ -1,6 +1,7 @@
 rule prepare_benchmark:
     """Convert one benchmark to canonical problem records (official source or the local data dir),
     and record the source files' sha256 (a source that changed since its first use is refused)."""
+    localrule: True  # downloads (compute nodes often have no internet) and a minute of conversion at most
     output:
         "results/problems/{bench}.jsonl",
         manifest="results/problems/{bench}.manifest.json",
@@ -27,7 +28,10 @@ rule code_groundtruth:
         sandbox=config.get("sandbox", {}),
         family=lambda wc: config["benchmarks"][wc.bench]["family"],
         code=lambda wc: code_version("code_groundtruth.py", wc.bench, "groundtruth"),
-    threads: workflow.cores
+    # Most of a small machine (threads are capped at --cores), so the timed canonical runs are
+    # little disturbed. Not `workflow.cores`: a cluster run sets no total ("Workflow requires a
+    # total number of cores"), and a cluster job's own snakemake sees the node's cores, not its allocation's.
+    threads: 4
     log:
         "logs/code_groundtruth/{bench}.log",
     conda:

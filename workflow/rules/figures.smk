@@ -1,5 +1,6 @@
 rule plot_figure:
     """Draw one figure (pass@k curves or accuracy histograms) and write its data as CSV."""
+    localrule: True  # seconds of work: never queued on a cluster
     input:
         curves=lambda wc: figure_run_files(wc, "curve.csv"),
         problems=lambda wc: figure_run_files(wc, "problems.csv"),
@@ -25,6 +26,7 @@ rule plot_figure:
 
 rule coverage_table:
     """Indices of the problems each model solves at least once (paper Tables 4 and 5)."""
+    localrule: True
     input:
         problems=lambda wc: figure_run_files(wc, "problems.csv"),
     output:
@@ -56,6 +58,7 @@ for _figure in config["figures"]:
 
 rule guess_filter:
     """Fig 12: the problems a no-CoT run answers right with low but non-zero accuracy (guessable)."""
+    localrule: True
     input:
         filter_run_problems,
     output:
@@ -88,7 +91,7 @@ rule perplexity:
         seed=config["sampling"]["seed"],
         code=code_version("perplexity.py"),
     resources:
-        gpu=lambda wc: 1 if config["sampling"]["backend"] == "vllm" else 0,
+        gpu=lambda wc: pc.gpus_for(config, perplexity_models(wc)["base"]["name"]),  # the backend's tensor-parallel size
     log:
         "logs/perplexity/{figure}.log",
     conda:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from passk.errors import ConfigError
+from passk.sampling.gpus import engine_gpus
 
 DATA_DIR_ENV = "PASSK_DATA_DIR"
 
@@ -40,6 +41,18 @@ def shard_size(config: dict[str, Any], benchmark: str) -> int:
     """Samples per problem in one shard of the benchmark."""
     bench = config["benchmarks"][benchmark]
     return int(bench.get("shard_size") or config["sampling"]["shard_size"])
+
+
+def shards_per_job(config: dict[str, Any], benchmark: str, setting: str = "default") -> int:
+    """Shards one sampling job of a run draws with one loaded model: the setting's
+    ``shards_per_job``, else the benchmark's, else ``sampling.shards_per_job`` (1). Only which job
+    writes a shard changes, never its file, seeds or samples."""
+    if setting != "default":
+        value = ((config.get("settings") or {}).get(setting) or {}).get("shards_per_job")
+        if value is not None:
+            return int(value)
+    value = config["benchmarks"][benchmark].get("shards_per_job")
+    return int(value if value is not None else config["sampling"].get("shards_per_job") or 1)
 
 
 def figure_runs(config: dict[str, Any], figure: str) -> list[Run]:
@@ -92,7 +105,7 @@ def sampling_slice(config: dict[str, Any], setting: str) -> dict[str, Any]:
     """Decoding settings of a setting: the global sampling section overlaid with the setting's keys."""
     base = {key: config["sampling"][key] for key in ("temperature", "top_p", "max_tokens", "seed")}
     if setting != "default":
-        base.update(config["settings"][setting])
+        base.update({k: v for k, v in config["settings"][setting].items() if k != "shards_per_job"})
     return base
 
 
@@ -106,9 +119,7 @@ def backend_slice(config: dict[str, Any], model: str) -> dict[str, Any]:
 
 def gpus_for(config: dict[str, Any], model: str) -> int:
     """GPUs one sampling job of this model holds (its tensor-parallel size; 0 on the CPU backend)."""
-    if config["sampling"]["backend"] != "vllm":
-        return 0
-    return int(backend_slice(config, model).get("tensor_parallel_size", 1))
+    return engine_gpus(backend_slice(config, model))
 
 
 def weights_id(config: dict[str, Any], model: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from passk.config.grid import curve_setting, figure_curves, shard_size
+from passk.config.grid import curve_setting, figure_curves, figure_runs, shard_size, shards_per_job
 from passk.errors import ConfigError
 from passk.prompts import CHAT_FORMATS, MATH_TEMPLATES, MESSAGE_PROMPTS
 from passk.schema import load_schema
@@ -137,6 +137,20 @@ def check_config(config: dict[str, Any]) -> None:
                 extra = sorted(set(curve["setting"]) - set(fig["benchmarks"]))
                 if extra:
                     raise ConfigError(f"config key figures.{fig_name}.models: setting names benchmarks {extra} that the figure does not show")
+        for run in figure_runs(config, fig_name):
+            per_job = shards_per_job(config, run.benchmark, run.setting)
+            if len(run.shards) % per_job:
+                raise ConfigError(
+                    f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
+                    f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
+                )
+        for run in figure_runs(config, fig_name):
+            per_job = shards_per_job(config, run.benchmark, run.setting)
+            if len(run.shards) % per_job:
+                raise ConfigError(
+                    f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
+                    f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
+                )
         for bench in fig["benchmarks"]:
             if benchmarks[bench].get("prompt", "model") == "model":
                 for curve in figure_curves(config, fig_name):

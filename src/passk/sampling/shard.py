@@ -13,7 +13,7 @@ option, else the model config's ``max_position_embeddings``) is below the longes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from passk.errors import ConfigError
@@ -87,11 +87,36 @@ def sample_shard(
     the backend}. Raises ConfigError (before loading the backend's model) if a prompt plus
     ``max_tokens`` does not fit the context.
     """
+    sample_shards(
+        model=model, benchmark=benchmark, problems_path=problems_path, shards=[shard], shard_size=shard_size,
+        sampling=sampling, backend=backend, out_paths=[out_path], model_dir=model_dir,
+    )
+
+
+def sample_shards(
+    *,
+    model: dict[str, Any],
+    benchmark: dict[str, Any],
+    problems_path: str,
+    shards: Sequence[int],
+    shard_size: int,
+    sampling: dict[str, Any],
+    backend: dict[str, Any],
+    out_paths: Sequence[str],
+    model_dir: str,
+) -> None:
+    """Sample several shards of one run with one loaded model, shard ``shards[i]`` to ``out_paths[i]``.
+
+    Each shard's file is what :func:`sample_shard` writes for it alone (same seeds, same rows):
+    backends seed every request on its own, so what else the engine sampled before does not matter.
+    """
     _require(model, ["name", "template"], "model")
     _require(benchmark, ["name"], "benchmark")
     _require(backend, ["name"], "backend")
-    if shard < 0 or shard_size < 1:
-        raise ConfigError(f"shard {shard} / shard_size {shard_size}: need shard >= 0 and shard_size >= 1")
+    if len(shards) != len(out_paths) or not shards:
+        raise ConfigError(f"shards {list(shards)} / out_paths {list(out_paths)}: need one output per shard")
+    if min(shards) < 0 or shard_size < 1:
+        raise ConfigError(f"shards {list(shards)} / shard_size {shard_size}: need shard >= 0 and shard_size >= 1")
     problems = list(load_problems(problems_path).values())
     ids = [p["id"] for p in problems]
 
@@ -120,8 +145,6 @@ def sample_shard(
     )
 
     base_seed = int(sampling.get("seed", 0))
-    s_seed = shard_seed(model["name"], benchmark["name"], shard, base_seed)
-    requests = [PromptRequest(pid, text, problem_seed(s_seed, pid)) for pid, text in zip(ids, prompts)]
     settings = SamplingSettings(
         n=shard_size,
         temperature=float(sampling.get("temperature", 0.6)),
@@ -129,33 +152,35 @@ def sample_shard(
         max_tokens=max_tokens,
         stop=tuple(shard_stop_strings(model, benchmark)),
     )
+    template_label = shard_template_label(model, benchmark)
 
     engine = get_backend(backend["name"], model_dir, **options)
     try:
-        outputs = engine.generate(requests, settings)
         backend_name = engine.name
+        for shard, out_path in zip(shards, out_paths):
+            s_seed = shard_seed(model["name"], benchmark["name"], shard, base_seed)
+            requests = [PromptRequest(pid, text, problem_seed(s_seed, pid)) for pid, text in zip(ids, prompts)]
+            outputs = engine.generate(requests, settings)
+            if len(outputs) != len(requests) or any(len(c) != shard_size for c in outputs):
+                raise RuntimeError(f"backend {backend['name']} returned {[len(c) for c in outputs]} completions, expected {shard_size} each")
+            rows = []
+            for request, n_prompt, completions in zip(requests, prompt_tokens, outputs):
+                for j, completion in enumerate(completions):
+                    rows.append(
+                        {
+                            "problem_id": request.problem_id,
+                            "sample_index": shard * shard_size + j,
+                            "seed": request.seed,
+                            "text": completion.text,
+                            "finish_reason": completion.finish_reason,
+                            "num_tokens": completion.num_tokens,
+                            "prompt_tokens": n_prompt,
+                            "backend": backend_name,
+                            "model": model["name"],
+                            "model_revision": model.get("revision"),
+                            "template": template_label,
+                        }
+                    )
+            write_samples(out_path, rows)
     finally:
         engine.close()
-    if len(outputs) != len(requests) or any(len(c) != shard_size for c in outputs):
-        raise RuntimeError(f"backend {backend['name']} returned {[len(c) for c in outputs]} completions, expected {shard_size} each")
-
-    template_label = shard_template_label(model, benchmark)
-    rows = []
-    for request, n_prompt, completions in zip(requests, prompt_tokens, outputs):
-        for j, completion in enumerate(completions):
-            rows.append(
-                {
-                    "problem_id": request.problem_id,
-                    "sample_index": shard * shard_size + j,
-                    "seed": request.seed,
-                    "text": completion.text,
-                    "finish_reason": completion.finish_reason,
-                    "num_tokens": completion.num_tokens,
-                    "prompt_tokens": n_prompt,
-                    "backend": backend_name,
-                    "model": model["name"],
-                    "model_revision": model.get("revision"),
-                    "template": template_label,
-                }
-            )
-    write_samples(out_path, rows)
