@@ -58,7 +58,7 @@ def test_harness_task_via_stdin_beyond_file_limits(tmp_path):
     payload = dict(mode="check", dataset="humaneval", entry_point="f", atol=0, inputs=[[len(big)]], expected=[big],
                    time_limits=[10.0], exec_limit=10.0, labels=["base[0]"], nonce="n1", plus_start=1)
     res, lines = run_harness(get_sandbox("bwrap"), settings, "def f(n):\n    return 'x' * n\n", payload, wall=60)
-    assert judge(res, lines, "n1", 1) == ("correct", "")
+    assert judge(res, lines, "n1", 1, 1) == ("correct", "", True)
 
 
 def test_atol_resets_between_base_and_plus():
@@ -105,14 +105,17 @@ def _res(**kw):
 
 
 def test_judge_needs_positive_proof():
-    assert judge(_res(), [], "n", 3)[0] == "runtime_error"  # exit 0, no report
-    assert judge(_res(), [{"done": "other", "n": 3}], "n", 3)[0] == "runtime_error"
-    assert judge(_res(), [{"done": "n", "n": 2}], "n", 3)[0] == "runtime_error"
-    assert judge(_res(), [{"done": "n", "n": 3}], "n", 3)[0] == "correct"
-    assert judge(_res(timed_out=True, exit_code=None), [], "n", 3)[0] == "timeout"
+    assert judge(_res(), [], "n", 3, 2)[0] == "runtime_error"  # exit 0, no report
+    assert judge(_res(), [{"done": "other", "n": 3}], "n", 3, 2)[0] == "runtime_error"
+    assert judge(_res(), [{"done": "n", "n": 2}], "n", 3, 2)[0] == "runtime_error"
+    assert judge(_res(), [{"done": "n", "n": 3}], "n", 3, 2)[0] == "correct"
+    assert judge(_res(timed_out=True, exit_code=None), [], "n", 3, 2)[0] == "timeout"
     with pytest.raises(VerifierError, match="bwrap: boom"):  # a sandbox fault is no verdict, even beside a report
-        judge(_res(error="bwrap: boom"), [{"done": "n", "n": 3}], "n", 3)
-    assert judge(_res(), [{"t": 4, "s": "fail", "d": "x"}], "n", 9) == ("wrong", "x")
+        judge(_res(error="bwrap: boom"), [{"done": "n", "n": 3}], "n", 3, 2)
+    assert judge(_res(), [{"t": 4, "s": "fail", "d": "x"}], "n", 9, 2) == ("wrong", "x", True)  # failed in plus: base passed
+    assert judge(_res(), [{"t": 1, "s": "fail", "d": "x"}], "n", 9, 2) == ("wrong", "x", False)
+    assert judge(_res(), [{"t": -1, "s": "error", "d": "x"}], "n", 9, 2) == ("runtime_error", "x", False)  # module-level code failed
+    assert judge(_res(timed_out=True, exit_code=None), [], "n", 3, 2).base_passed is None  # killed: how far it got is unknown
 
 
 def test_unknown_backend_and_keys():

@@ -68,12 +68,12 @@ def test_untrusted_outcomes_run_alone_and_the_rest_stay_batched():
 
 def test_batch_verdict_trusts_only_reports_and_wall_clock():
     ev = {"lines": [{"done": "n1", "n": 4}], "killed": None, "tainted": ""}
-    assert C.batch_verdict(ev, "n1", 4) == ("correct", "")
-    assert C.batch_verdict(ev, "other", 4) is None  # someone else's nonce
-    assert C.batch_verdict({**ev, "tainted": "limits changed"}, "n1", 4) is None
-    assert C.batch_verdict({"lines": [], "killed": "wall", "secs": 3.0}, "n1", 4)[0] == "timeout"
-    assert C.batch_verdict({"lines": [], "killed": "output"}, "n1", 4) is None
-    assert C.batch_verdict({"lines": [], "exit": 0}, "n1", 4) is None
+    assert C.batch_verdict(ev, "n1", 4, 2) == ("correct", "", True)
+    assert C.batch_verdict(ev, "other", 4, 2) is None  # someone else's nonce
+    assert C.batch_verdict({**ev, "tainted": "limits changed"}, "n1", 4, 2) is None
+    assert C.batch_verdict({"lines": [], "killed": "wall", "secs": 3.0}, "n1", 4, 2)[0] == "timeout"
+    assert C.batch_verdict({"lines": [], "killed": "output"}, "n1", 4, 2) is None
+    assert C.batch_verdict({"lines": [], "exit": 0}, "n1", 4, 2) is None
 
 
 def test_batch_size_one_never_batches(monkeypatch):
@@ -162,3 +162,15 @@ def test_a_process_left_holding_the_report_pipe_does_not_stall_the_batch():
     elapsed = time.monotonic() - t0
     assert alone == set() and done[0][0] == "correct" and done[1][0] == "correct", (done, alone)
     assert elapsed < plan.wall / 2, f"{elapsed:.1f}s: waited for the lingering process (wall {plan.wall}s)"
+
+
+def test_base_passed_says_whether_the_base_tests_passed():
+    """A program right on the base tests and wrong on plus is wrong with base_passed true: the
+    false-positive rate of the base tests (issue 15) is counted from it, batched or alone."""
+    sandbox = make_sandbox(SETTINGS)
+    plan = _plan()
+    names = ["correct", "wrong_late", "wrong", "empty"]
+    batched = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names])
+    solo = [C.run_program(sandbox, SETTINGS, plan, PROGRAMS[n]) for n in names]
+    for got in (batched, solo):
+        assert [(o.status, o.base_passed) for o in got] == [("correct", True), ("wrong", True), ("wrong", False), ("no_answer", False)]

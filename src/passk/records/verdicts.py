@@ -35,8 +35,13 @@ VERDICT_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("extracted", pa.string()),
         ("detail", pa.string()),
+        ("base_passed", pa.bool_()),  # code: all of the benchmark's base tests passed (HumanEval vs HumanEval+); null: not known
+        ("tests", pa.string()),  # code: which tests decided it ("base+plus", "full", "public"); null for math
     ]
 )
+
+# Columns every verdict file has; base_passed and tests came later and read as null when absent.
+_REQUIRED = pa.schema([VERDICT_SCHEMA.field(name) for name in ("problem_id", "sample_index", "correct", "status", "extracted", "detail")])
 
 # Old code's names for code verdicts; a "fail" with nothing extracted is today's "no_answer".
 _OLD_NAMES = {"pass": "correct", "fail": "wrong"}
@@ -58,8 +63,13 @@ def migrate_status(status: str, detail: str | None = None, *, where: str = "verd
     raise DataError(f"{where}: unknown status {status!r} (expected one of {', '.join(STATUSES)})")
 
 
-def verdict_row(sample: dict[str, Any], status: str, *, extracted: str | None, detail: str) -> dict[str, Any]:
-    """The verdict row of one sample: ``correct`` follows from the status, nothing else."""
+def verdict_row(sample: dict[str, Any], status: str, *, extracted: str | None, detail: str,
+                base_passed: bool | None = None, tests: str | None = None) -> dict[str, Any]:
+    """The verdict row of one sample: ``correct`` follows from the status, nothing else.
+
+    Code verdicts also say whether the benchmark's base tests all passed (``base_passed``: the
+    false-positive rate of the weaker test set is measured from it) and which tests decided them.
+    """
     if status not in STATUSES:
         raise ValueError(f"not a verdict status: {status!r}")
     return {
@@ -69,6 +79,8 @@ def verdict_row(sample: dict[str, Any], status: str, *, extracted: str | None, d
         "status": status,
         "extracted": extracted,
         "detail": detail,
+        "base_passed": base_passed,
+        "tests": tests,
     }
 
 
@@ -79,8 +91,10 @@ def write_verdicts(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]])
 
 def read_verdicts(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read one shard of verdicts, statuses in today's vocabulary (see ``migrate_status``)."""
-    rows = read_table(path, VERDICT_SCHEMA)
+    rows = read_table(path, _REQUIRED)
     for row in rows:
+        row.setdefault("base_passed", None)  # files written before these columns existed
+        row.setdefault("tests", None)
         if row["status"] not in STATUSES:
             where = f"{path}: problem {row['problem_id']!r} sample_index {row['sample_index']}"
             row["status"] = migrate_status(str(row["status"]), row.get("detail"), where=where)

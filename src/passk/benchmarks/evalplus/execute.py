@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from passk.benchmarks.evalplus import harness as H
 from passk.benchmarks.evalplus.prepare import test_inputs
@@ -83,58 +83,70 @@ class TaskPlan:
             labels=[f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in plus_ids],
         )
         self.n = len(base) + len(plus)
+        self.plus_start = len(base)
         # seconds one correct program takes (the canonical's measured runtime): orders the work
         self.cost = float(sum(gt["base_time"]) + sum(gt["plus_time"]))
 
 
 # the harness's names for a failed test -> verdict statuses
 STATUS_OF = {"fail": "wrong", "timeout": "timeout", "error": "runtime_error", "memory": "memory"}
-NO_CODE = ("no_answer", "no code could be extracted from the completion")
+class Outcome(NamedTuple):
+    """A program's verdict on one problem: its status, a detail, and whether its base tests all passed
+    (None when the run ended without saying how far it got: a wall-clock kill, a crash)."""
+
+    status: str
+    detail: str
+    base_passed: bool | None
 
 
-def reported_verdict(lines: list[dict[str, Any]], nonce: str, n: int) -> tuple[str, str] | None:
-    """What the harness itself reported: its nonce-signed pass over all ``n`` tests, or its first failure."""
+NO_CODE = Outcome("no_answer", "no code could be extracted from the completion", False)
+
+
+def reported_verdict(lines: list[dict[str, Any]], nonce: str, n: int, plus_start: int) -> Outcome | None:
+    """What the harness itself reported: its nonce-signed pass over all ``n`` tests, or its first
+    failure (tests run base first; a first failure at index ``plus_start`` or later passed base)."""
     for ln in lines:
         if ln.get("done") == nonce and ln.get("n") == n:
-            return "correct", ""
+            return Outcome("correct", "", True)
     for ln in lines:
         if "t" in ln and ln.get("s") in STATUS_OF:
-            return STATUS_OF[ln["s"]], str(ln.get("d", ""))[:1000]
+            failed_at = ln["t"] if isinstance(ln["t"], int) and not isinstance(ln["t"], bool) else -1
+            return Outcome(STATUS_OF[ln["s"]], str(ln.get("d", ""))[:1000], failed_at >= plus_start)
     return None
 
 
-def judge(res: RunResult, lines: list[dict[str, Any]], nonce: str, n: int) -> tuple[str, str]:
-    """(status, detail) of one run: correct only with the harness's nonce-signed count of passed tests.
+def judge(res: RunResult, lines: list[dict[str, Any]], nonce: str, n: int, plus_start: int) -> Outcome:
+    """The outcome of one run: correct only with the harness's nonce-signed count of passed tests.
 
     A run the sandbox itself could not carry out is no verdict: it raises ``VerifierError``.
     """
     if res.error:
         raise VerifierError(f"the sandbox failed to run a program: {res.error[:500]}")
-    reported = reported_verdict(lines, nonce, n)
+    reported = reported_verdict(lines, nonce, n, plus_start)
     if reported is not None:
         return reported
     if res.timed_out:
-        return "timeout", f"killed at the wall-clock limit ({res.wall_seconds:.1f}s)"
+        return Outcome("timeout", f"killed at the wall-clock limit ({res.wall_seconds:.1f}s)", None)
     if res.memory_exceeded:
-        return "memory", "memory limit exceeded"
+        return Outcome("memory", "memory limit exceeded", None)
     if res.output_truncated:
-        return "runtime_error", "output exceeded the cap; run stopped"
+        return Outcome("runtime_error", "output exceeded the cap; run stopped", None)
     if res.signal is not None:
-        return "runtime_error", f"killed by signal {res.signal} before finishing the tests"
+        return Outcome("runtime_error", f"killed by signal {res.signal} before finishing the tests", None)
     tail = res.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-    return "runtime_error", f"exited with code {res.exit_code} before finishing the tests {tail[0][:200]}".strip()
+    return Outcome("runtime_error", f"exited with code {res.exit_code} before finishing the tests {tail[0][:200]}".strip(), None)
 
 
-def run_program(sandbox: Sandbox, settings: SandboxSettings, plan: TaskPlan, program: str) -> tuple[str, str]:
-    """Verdict (status, detail) of one program against one problem's tests, in a sandbox of its own."""
+def run_program(sandbox: Sandbox, settings: SandboxSettings, plan: TaskPlan, program: str) -> Outcome:
+    """The outcome of one program against one problem's tests, in a sandbox of its own."""
     if not program.strip():
         return NO_CODE
     nonce = secrets.token_hex(16)
     res, lines = run_harness(sandbox, settings, program, {**plan.payload, "nonce": nonce}, wall=plan.wall)
-    return judge(res, lines, nonce, plan.n)
+    return judge(res, lines, nonce, plan.n, plan.plus_start)
 
 
-def batch_verdict(event: dict[str, Any], nonce: str, n: int) -> tuple[str, str] | None:
+def batch_verdict(event: dict[str, Any], nonce: str, n: int, plus_start: int) -> Outcome | None:
     """The verdict of one fork-server ``end`` event, or None when only a run of its own can tell.
 
     Trusted: the harness's signed pass, its first-failure line, and the server's wall-clock kill.
@@ -143,15 +155,15 @@ def batch_verdict(event: dict[str, Any], nonce: str, n: int) -> tuple[str, str] 
     """
     if event.get("tainted"):
         return None
-    reported = reported_verdict([ln for ln in event.get("lines", []) if isinstance(ln, dict)], nonce, n)
+    reported = reported_verdict([ln for ln in event.get("lines", []) if isinstance(ln, dict)], nonce, n, plus_start)
     if reported is not None:
         return reported
     if event.get("killed") == "wall":
-        return "timeout", f"killed at the wall-clock limit ({float(event.get('secs', 0.0)):.1f}s)"
+        return Outcome("timeout", f"killed at the wall-clock limit ({float(event.get('secs', 0.0)):.1f}s)", None)
     return None
 
 
-def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> tuple[dict[int, tuple[str, str]], set[int]]:
+def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> tuple[dict[int, Outcome], set[int]]:
     """Run ``entries`` (problem plan, program) in one sandbox through the fork server.
 
     Returns the verdicts it could establish (by position in ``entries``) and the positions that
@@ -192,7 +204,7 @@ def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[T
         idle_seconds=max(plan.wall for plan, _ in entries) + 30.0,
         as_pid1=True,
     )
-    done: dict[int, tuple[str, str]] = {}
+    done: dict[int, Outcome] = {}
     alone: set[int] = set()
     started: list[int] = []
     ended: set[int] = set()
@@ -204,7 +216,7 @@ def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[T
             started.append(i)
         elif ev.get("ev") == "end":
             ended.add(i)
-            verdict = batch_verdict(ev, nonces[i], entries[i][0].n)
+            verdict = batch_verdict(ev, nonces[i], entries[i][0].n, entries[i][0].plus_start)
             if verdict is None:
                 alone.add(i)
             else:
@@ -262,13 +274,13 @@ def pack_batches(
     return batches
 
 
-def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> list[tuple[str, str]]:
+def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> list[Outcome]:
     """Verdicts of (problem plan, program) entries, batched where the backend allows.
 
     Rounds of batches until every program has a verdict; a round that settles nothing (the
     sandbox cannot start, say) hands the rest to runs of their own, so this always ends.
     """
-    verdicts: dict[int, tuple[str, str]] = {}
+    verdicts: dict[int, Outcome] = {}
     todo = []
     for i, (_, prog) in enumerate(entries):
         if prog.strip():

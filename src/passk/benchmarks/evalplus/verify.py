@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from passk.benchmarks.evalplus.execute import TaskPlan, batch_seconds, batch_size_for, pack_batches, run_programs
+from passk.benchmarks.evalplus.execute import Outcome, TaskPlan, batch_seconds, batch_size_for, pack_batches, run_programs
 from passk.benchmarks.evalplus.extract import program_of_sample
 from passk.benchmarks.evalplus.groundtruth import load_groundtruth
 from passk.errors import ConfigError, DataError
@@ -69,10 +69,13 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
         chunks += [[(plans[pid], k) for k in keys_[i : i + size]] for i in range(0, len(keys_), size)]
     items = pack_batches(chunks, max(1, int(settings.batch_size)), seconds)
 
-    def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], Outcome]]:
         got = run_programs(sandbox, settings, [(plan, programs[unique[k]]) for plan, k in batch])
         return [(k, v) for (_, k), v in zip(batch, got)]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         verdicts = {k: v for part in pool.map(one, items) for k, v in part}
-    return [verdict_row(s, verdicts[k][0], extracted=prog, detail=verdicts[k][1]) for s, k, prog in zip(samples, keys, programs)]
+    return [
+        verdict_row(s, verdicts[k].status, extracted=prog, detail=verdicts[k].detail, base_passed=verdicts[k].base_passed, tests="base+plus")
+        for s, k, prog in zip(samples, keys, programs)
+    ]
