@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from passk.verify.boxed import last_boxed  # noqa: F401 - re-exported: its one home is verify/boxed (shared with the vision family)
+
 # Benchmarks whose answers keep their unit words (Qwen's STRIP_EXCEPTIONS: minerva golds and
 # predictions are not unit-stripped, because units there carry physics, e.g. "erg/s").
 SKIP_UNIT_BENCHMARKS = frozenset({"minerva_math", "carp_en"})
@@ -29,40 +31,6 @@ _NUMBER_UNITS = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:\\?%)?)\s*(?:[A-Za
 _TRAILING_TEXT = re.compile(r"\\(?:text|textbf|mbox|mathrm)\s*\{[^{}]*\}\s*$")
 _TEXT_WRAP = re.compile(r"\\(?:text|textbf|textit|mbox)\s*\{([^{}]*)\}")
 _CIRC = re.compile(r"\^\s*\{?\s*\\circ\s*\}?")
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``boxed`` in ``text`` (None if there is none).
-
-    The paper's parser splits on the bare word ``boxed``; we look for ``\\boxed`` first so that prose
-    such as "unboxed" after the real box cannot win, then for a bare ``boxed{``. Braces are
-    matched; for ``\\boxed x`` without braces the answer runs up to the next ``$``. An unclosed brace (a truncated completion) yields the text up to the end.
-    """
-    pos = text.rfind("\\boxed")
-    if pos >= 0:
-        pos += 1
-    else:
-        pos = text.rfind("boxed{")
-        if pos < 0:
-            return None
-    rest = text[pos + len("boxed") :]
-    if not rest:
-        return ""
-    if rest[0] != "{":
-        if rest[0].isalpha() or rest[0] == "_":
-            return None  # "\\boxedfoo": a different macro, not a box
-        return rest.split("$", 1)[0].strip()
-    depth = 1
-    out: list[str] = []
-    for ch in rest[1:]:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                break
-        out.append(ch)
-    return "".join(out)
 
 
 def _strip_outer_braces(s: str) -> str:
