@@ -5,10 +5,11 @@ from __future__ import annotations
 from passk.benchmarks.evalplus.family import FAMILY as EVALPLUS
 from passk.benchmarks.livecodebench.family import FAMILY as LIVECODEBENCH
 from passk.benchmarks.math.family import FAMILY as MATH
+from passk.benchmarks.vision.family import FAMILY as VISION
 from passk.errors import ConfigError
 from passk.verify.family import Family
 
-FAMILIES: dict[str, Family] = {family.name: family for family in (MATH, EVALPLUS, LIVECODEBENCH)}
+FAMILIES: dict[str, Family] = {family.name: family for family in (MATH, EVALPLUS, LIVECODEBENCH, VISION)}
 
 
 def family(name: str) -> Family:

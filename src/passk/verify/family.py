@@ -42,7 +42,10 @@ class Family:
     - ``verify(problems, samples, ctx) -> list[dict]`` gives the verdict rows;
     - ``payload`` is the ``(key, type)`` every problem record of the family carries;
     - ``groundtruth(problems_path, out_path, sandbox_section)``, when not None, computes the
-      expected outputs the verifier needs (a workflow output of its own).
+      expected outputs the verifier needs (a workflow output of its own);
+    - ``inputs(name, cfg, data_dir) -> list[str]``, when not None, lists the local files a
+      benchmark's problems are made from besides its pinned sources (visual math: the images),
+      which the workflow makes inputs of the prepare rule, so changing one reruns that benchmark.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Family:
     sources: Callable[..., list[dict[str, Any]]]
     verify: Callable[[Problems, Samples, VerifyContext], list[dict[str, Any]]]
     groundtruth: Callable[..., None] | None = None
+    inputs: Callable[..., list[str]] | None = None
 
     def stage_functions(self, stage: str) -> list[Callable[..., Any]]:
         """The family's functions a workflow stage runs (their modules decide the stage's code version)."""
