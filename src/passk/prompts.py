@@ -115,9 +115,28 @@ def lcb_messages(problem: dict[str, Any]) -> Messages:
     return Messages(system="You are a helpful assistant.", user=user, prefill="```python")
 
 
+# Paper Fig 26 (EasyR1, visual math): the system prompt, then the image before the question.
+EASYR1_SYSTEM = (
+    "You are Qwen, created by Alibaba Cloud. You are a helpful assistant. You FIRST think about the reasoning process "
+    "as an internal monologue and then provide the final answer. The reasoning process MUST BE enclosed within "
+    "<think> </think> tags. The final answer MUST BE put in \\boxed{}."
+)
+# Qwen2-VL's placeholder for one image: vLLM and the transformers processor expand the pad token
+# into the image's patch tokens.
+IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
+
+
+def easyr1_messages(problem: dict[str, Any]) -> Messages:
+    """Paper Fig 26: the EasyR1 system prompt; the user turn is one image placeholder per image of
+    the problem, a newline, then the question."""
+    images = len(problem.get("images") or []) or 1
+    return Messages(system=EASYR1_SYSTEM, user=IMAGE_PLACEHOLDER * images + "\n" + problem["question"])
+
+
 MESSAGE_PROMPTS: dict[str, Callable[[dict[str, Any]], Messages]] = {
     "evalplus": evalplus_messages,
     "livecodebench": lcb_messages,
+    "easyr1": easyr1_messages,
 }
 
 CHAT_FORMATS = ("chatml", "tokenizer")

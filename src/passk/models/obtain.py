@@ -15,6 +15,7 @@ from passk.errors import DataError
 from passk.io import read_jsonl, write_json
 from passk.models import download
 from passk.models.tiny import build_tiny_model, problem_train_texts
+from passk.models.tiny_vision import build_tiny_vision_model
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +38,23 @@ def obtain_model(spec: dict[str, Any], *, out_manifest: str, training_problems: 
         manifest = download.build_manifest(path.resolve(), hf_id=None, revision="local", resolved_commit=None)
     else:
         tiny = spec.get("tiny") or {}
-        train = _training_pairs(training_problems or [], spec.get("template") or "qwen-boxed")
         model_dir = root / "snapshot"
-        build_tiny_model(
-            str(model_dir),
-            seed=int(tiny.get("seed", 0)),
-            train_texts=train or None,
-            train_steps=int(tiny.get("train_steps", 0)),
-            **({"max_train_len": int(tiny["max_train_len"])} if "max_train_len" in tiny else {}),
-        )
+        if tiny.get("vision"):  # a tiny Qwen2-VL, trained on the visual problems with their images
+            build_tiny_vision_model(
+                str(model_dir),
+                seed=int(tiny.get("seed", 0)),
+                train_problems=[problem for path in training_problems or [] for problem in read_jsonl(path)],
+                train_steps=int(tiny.get("train_steps", 0)),
+            )
+        else:
+            train = _training_pairs(training_problems or [], spec.get("template") or "qwen-boxed")
+            build_tiny_model(
+                str(model_dir),
+                seed=int(tiny.get("seed", 0)),
+                train_texts=train or None,
+                train_steps=int(tiny.get("train_steps", 0)),
+                **({"max_train_len": int(tiny["max_train_len"])} if "max_train_len" in tiny else {}),
+            )
         manifest = download.build_manifest(model_dir, hf_id=None, revision="tiny", resolved_commit=None)
         manifest["tiny"] = tiny
     inside = Path(manifest["model_dir"]).resolve()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,14 @@ class SamplingSettings:
 
 @dataclass(frozen=True)
 class PromptRequest:
-    """One problem's prompt and the seed its ``n`` completions are drawn with."""
+    """One problem's prompt and the seed its ``n`` completions are drawn with; ``images`` are the
+    problem's images (PIL, fitted to the run's pixel range; ``passk.sampling.vision``), one per
+    ``<|image_pad|>`` placeholder of the prompt, empty for text problems."""
 
     problem_id: str
     prompt: str
     seed: int
+    images: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from passk.records.samples import write_samples
 from passk.sampling.backends import get_backend
 from passk.sampling.base import PromptRequest, SamplingSettings
 from passk.sampling.seeds import problem_seed, shard_seed
+from passk.sampling.vision import engine_options, image_prompt_tokens, request_images
 
 
 def shard_stop_strings(model: dict[str, Any], benchmark: dict[str, Any]) -> list[str]:
@@ -110,7 +111,7 @@ def sample_shards(
     Each shard's file is what :func:`sample_shard` writes for it alone (same seeds, same rows):
     backends seed every request on its own, so what else the engine sampled before does not matter.
     """
-    _require(model, ["name", "template"], "model")
+    _require(model, ["name", "template"] if benchmark.get("prompt", "model") == "model" else ["name"], "model")
     _require(benchmark, ["name"], "benchmark")
     _require(backend, ["name"], "backend")
     if len(shards) != len(out_paths) or not shards:
@@ -128,12 +129,16 @@ def sample_shards(
     prompt_kind = benchmark.get("prompt", "model")
     chat = model.get("chat", "chatml")
     prompts = [
-        render_prompt(p, template=model["template"], prompt=prompt_kind, chat=chat, tokenizer=tokenizer if chat == "tokenizer" else None)
+        render_prompt(p, template=model.get("template", ""), prompt=prompt_kind, chat=chat, tokenizer=tokenizer if chat == "tokenizer" else None)
         for p in problems
     ]
-    prompt_tokens = [len(tokenizer(text)["input_ids"]) for text in prompts]
+    # Visual problems: their images (checked, fitted to the pixel range) and the tokens they add.
+    images, processor = request_images(problems, benchmark, model_dir, model["name"])
+    prompt_tokens = [len(tokenizer(text)["input_ids"]) + (image_prompt_tokens(processor, imgs) if imgs else 0)
+                     for text, imgs in zip(prompts, images)]
 
     options = {k: v for k, v in backend.items() if k != "name"}
+    options.update(engine_options(backend["name"], benchmark, images))
     max_tokens = int(sampling.get("max_tokens", 16384))
     if options.get("max_model_len") is not None:
         max_model_len, source = int(options["max_model_len"]), "backend.max_model_len"
@@ -159,7 +164,7 @@ def sample_shards(
         backend_name = engine.name
         for shard, out_path in zip(shards, out_paths):
             s_seed = shard_seed(model["name"], benchmark["name"], shard, base_seed)
-            requests = [PromptRequest(pid, text, problem_seed(s_seed, pid)) for pid, text in zip(ids, prompts)]
+            requests = [PromptRequest(pid, text, problem_seed(s_seed, pid), imgs) for pid, text, imgs in zip(ids, prompts, images)]
             outputs = engine.generate(requests, settings)
             if len(outputs) != len(requests) or any(len(c) != shard_size for c in outputs):
                 raise RuntimeError(f"backend {backend['name']} returned {[len(c) for c in outputs]} completions, expected {shard_size} each")

@@ -28,6 +28,7 @@ from typing import Any
 from passk.errors import ConfigError
 from passk.sampling.base import Backend, BackendInfo, Completion, PromptRequest, SamplingSettings
 from passk.sampling.stops import first_stop, special_stop_token_ids, truncate_at_stop
+from passk.sampling.vision import encode_request, is_vision_model, load_transformers_model
 
 _DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
 
@@ -61,9 +62,14 @@ class TransformersBackend(Backend):
         self.model_dir = str(model_dir)
         self.device = device
         self.batch_size = int(batch_size)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         torch_dtype = "auto" if dtype == "auto" else getattr(torch, _DTYPES[dtype])
-        self.model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=torch_dtype)
+        self.processor = None  # a vision-language model's (images in; passk.sampling.vision)
+        if is_vision_model(self.model_dir):
+            self.model, self.processor = load_transformers_model(self.model_dir, torch_dtype)
+            self.tokenizer = self.processor.tokenizer
+        else:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+            self.model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=torch_dtype)
         self.model.to(device)
         self.model.eval()
         eos = self.model.generation_config.eos_token_id
@@ -119,10 +125,8 @@ class TransformersBackend(Backend):
         import torch
 
         eos_ids = sorted(self._eos_ids | set(special_stop_token_ids(self.tokenizer, settings.stop)))
-        encoded = self.tokenizer(request.prompt, return_tensors="pt")
-        input_ids = encoded["input_ids"].to(self.device)
-        attention_mask = encoded["attention_mask"].to(self.device)
-        prompt_len = input_ids.shape[1]
+        inputs = {k: v.to(self.device) for k, v in encode_request(request, self.tokenizer, self.processor).items()}
+        prompt_len = inputs["input_ids"].shape[1]
         completions: list[Completion] = []
         devices = [] if str(self.device).startswith("cpu") else None
         with torch.random.fork_rng(devices=devices), torch.inference_mode():
@@ -132,8 +136,7 @@ class TransformersBackend(Backend):
             while remaining > 0:
                 chunk = min(remaining, self.batch_size)
                 output = self.model.generate(
-                    input_ids=input_ids,
-                    attention_mask=attention_mask,
+                    **inputs,
                     generation_config=self._generation_config(settings, chunk, eos_ids),
                     tokenizer=self.tokenizer,
                 )

@@ -32,6 +32,7 @@ from typing import Any
 from passk.errors import ConfigError
 from passk.sampling.base import Backend, BackendInfo, Completion, PromptRequest, SamplingSettings
 from passk.sampling.stops import special_stop_token_ids, truncate_at_stop
+from passk.sampling.vision import vllm_prompt
 
 FINISH_REASONS = ("stop", "length")
 
@@ -45,6 +46,8 @@ def llm_kwargs(
     enable_prefix_caching: bool = True,
     dtype: str = "auto",
     seed: int = 0,
+    limit_mm_per_prompt: dict[str, int] | None = None,
+    mm_processor_kwargs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for ``vllm.LLM`` loading the downloaded snapshot in ``model_dir``.
 
@@ -68,6 +71,9 @@ def llm_kwargs(
     }
     if max_model_len is not None:
         kwargs["max_model_len"] = int(max_model_len)
+    if limit_mm_per_prompt:  # image problems (passk.sampling.vision.engine_options)
+        kwargs["limit_mm_per_prompt"] = {k: int(v) for k, v in limit_mm_per_prompt.items()}
+        kwargs["mm_processor_kwargs"] = dict(mm_processor_kwargs or {})
     return kwargs
 
 
@@ -138,6 +144,8 @@ class VLLMBackend(Backend):
         enable_prefix_caching: bool = True,
         dtype: str = "auto",
         seed: int = 0,
+        limit_mm_per_prompt: dict[str, int] | None = None,
+        mm_processor_kwargs: dict[str, Any] | None = None,
         llm_factory: Callable[..., Any] | None = None,
         sampling_params_factory: Callable[..., Any] | None = None,
         **ignored: Any,
@@ -163,6 +171,8 @@ class VLLMBackend(Backend):
                 enable_prefix_caching=enable_prefix_caching,
                 dtype=dtype,
                 seed=seed,
+                limit_mm_per_prompt=limit_mm_per_prompt,
+                mm_processor_kwargs=mm_processor_kwargs,
             )
         )
         self.tokenizer = self._llm.get_tokenizer()
@@ -175,7 +185,7 @@ class VLLMBackend(Backend):
         """One ``LLM.generate`` call for the whole shard: one prompt and one seeded SamplingParams per problem."""
         stop_ids = special_stop_token_ids(self.tokenizer, settings.stop)
         params = [self._sampling_params(**sampling_params_kwargs(r, settings, stop_ids)) for r in requests]
-        outputs = self._llm.generate([r.prompt for r in requests], params, use_tqdm=False)
+        outputs = self._llm.generate([vllm_prompt(r) for r in requests], params, use_tqdm=False)
         if len(outputs) != len(requests):
             raise RuntimeError(f"vLLM returned {len(outputs)} outputs for {len(requests)} prompts")
         return [completions_from_request_output(o, settings.n, settings.stop) for o in outputs]
