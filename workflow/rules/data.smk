@@ -2,6 +2,8 @@ rule prepare_benchmark:
     """Convert one benchmark to canonical problem records (official source or the local data dir),
     and record the source files' sha256 (a source that changed since its first use is refused)."""
     localrule: True  # downloads (compute nodes often have no internet) and a minute of conversion at most
+    input:
+        images=bench_image_inputs,  # visual math: a changed image reruns its benchmark
     output:
         "results/problems/{bench}.jsonl",
         manifest="results/problems/{bench}.manifest.json",

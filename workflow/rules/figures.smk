@@ -53,7 +53,7 @@ for _figure in config["figures"]:
             _figure
         localrule: True
         input:
-            figure_outputs(_figure),
+            figure_target_inputs(_figure),
 
 
 rule guess_filter:

@@ -92,10 +92,35 @@ def curve_setting(curve: dict[str, Any], benchmark: str) -> str:
     return str(setting)
 
 
+def unset_models(config: dict[str, Any]) -> list[str]:
+    """Models whose checkpoint the user has still to name: ``path: null`` and no other source
+    (Fig 4 right's RL model, which the paper's authors did not release)."""
+    return [name for name, spec in config["models"].items()
+            if "path" in spec and spec["path"] is None and not spec.get("hf_id") and spec.get("tiny") is None]
+
+
+def skipped_figures(config: dict[str, Any]) -> dict[str, str]:
+    """Figures that cannot be drawn until an unset model is named, each with the message saying
+    what to set. The rest of the grid plans and runs without them."""
+    unset = set(unset_models(config))
+    out = {}
+    for figure in config["figures"]:
+        fig = config["figures"][figure]
+        names = [c["model"] for c in figure_curves(config, figure)] + ([fig["filter"]["model"]] if fig.get("filter") else [])
+        missing = [m for m in dict.fromkeys(names) if m in unset]
+        if missing:
+            what = "; ".join(
+                f"set models.{m}.path to the directory of your checkpoint for {config['models'][m].get('label', m)!r} "
+                f"(or give models.{m}.hf_id and models.{m}.revision)" for m in missing)
+            out[figure] = f"figure {figure} is skipped: it needs a checkpoint of your own that the config does not name yet: {what}; then run `snakemake {figure}`"
+    return out
+
+
 def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> list[Run]:
-    """Every distinct run that the (given or all) figures need, in a stable order."""
+    """Every distinct run that the (given, or all but the skipped) figures need, in a stable order."""
     seen: dict[tuple[str, str, str], Run] = {}
-    for figure in figures if figures is not None else config["figures"]:
+    skipped = skipped_figures(config) if figures is None else {}
+    for figure in figures if figures is not None else [f for f in config["figures"] if f not in skipped]:
         for run in figure_runs(config, figure):
             seen.setdefault((run.model, run.benchmark, run.setting), run)
     return list(seen.values())

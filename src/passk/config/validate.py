@@ -95,6 +95,8 @@ def check_config(config: dict[str, Any]) -> None:
         if model.get("chat", "chatml") not in CHAT_FORMATS:
             raise ConfigError(f"config key models.{name}.chat: unknown chat format {model.get('chat')!r}; known: {list(CHAT_FORMATS)}")
         sources = [key for key in ("hf_id", "path", "tiny") if model.get(key) is not None]
+        if not sources and "path" in model:
+            continue  # path: null, a checkpoint of the user's still to name (config.grid.skipped_figures)
         if len(sources) != 1:
             raise ConfigError(f"config key models.{name}: give exactly one of hf_id, path, tiny (got {sources or 'none'})")
         if model.get("hf_id") and not model.get("revision"):
@@ -152,6 +154,9 @@ def check_config(config: dict[str, Any]) -> None:
                     f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
                 )
         for bench in fig["benchmarks"]:
+            if benchmarks[bench].get("family") == "vision" and benchmarks[bench].get("prompt", "model") == "model":
+                raise ConfigError(f"config key benchmarks.{bench}.prompt: a visual math benchmark needs a prompt that "
+                                  "shows the image (easyr1, the paper's Fig 26)")
             if benchmarks[bench].get("prompt", "model") == "model":
                 for curve in figure_curves(config, fig_name):
                     if models[curve["model"]].get("template") is None:
