@@ -12,7 +12,8 @@ a gold of "1.2" given at one decimal. Here every number is read exactly (``fract
 "5/2", "\\frac{5}{2}", "2.50", "1{,}680", "12 years", "45^\\circ", "3 \\times 10^{2}") and then
 
 - an integer gold needs the exact value ("6.0" is 6; "6.4" is not);
-- a float gold with precision p needs the value rounded half-up to p decimals ("1.23" is 1.2 at p=1);
+- a float gold with precision p needs the value rounded to p decimals, halves away from zero
+  ("1.23" and "1.15" are 1.2 at p=1; "1.25" is 1.3);
 - a decimal gold without a stated precision (MathVision) needs the exact value ("5/2" is 2.5);
 - a list or tuple needs the same length and every element equal by the rules above;
 - a text gold (MathVision's one letter) needs the same text, letters compared case-insensitively.
@@ -186,7 +187,7 @@ def parse_sequence(text: str) -> list[Fraction] | None:
 
 
 def _round(value: Fraction, precision: int) -> Decimal:
-    """``value`` rounded half-up to ``precision`` decimals (exactly, from the rational value)."""
+    """``value`` rounded to ``precision`` decimals, halves away from zero (exactly, from the rational value)."""
     exact = Decimal(value.numerator) / Decimal(value.denominator) if value.denominator != 1 else Decimal(value.numerator)
     return exact.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
 

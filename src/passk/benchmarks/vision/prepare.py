@@ -146,15 +146,16 @@ def annotation_file(name: str, cfg: dict[str, Any], data_dir: str | os.PathLike[
     return _download(src.url, dest, src.sha256, f"{name} annotations"), src.sha256
 
 
-def local_images_dir(name: str, cfg: dict[str, Any], annotation: Path | None) -> Path | None:
-    """The local image folder (``benchmarks.<name>.images``, else beside the annotation file), or None
-    when the images have to be downloaded."""
+def local_images_dir(name: str, cfg: dict[str, Any], annotation: Path | None, data_dir: str | os.PathLike[str] | None) -> Path | None:
+    """The local image folder (``benchmarks.<name>.images``, else beside a local annotation file), or
+    None when the images are downloaded (into the cache, where each is checked against its pin)."""
     if cfg.get("images"):
         folder = Path(cfg["images"]).expanduser()
         if not folder.is_dir():
             raise DataError(f"{folder}: not a folder (config key benchmarks.{name}.images)")
         return folder.resolve()
-    if annotation is not None and (annotation.parent / "images").is_dir():
+    local = bool(cfg.get("file")) or data_dir is not None
+    if local and annotation is not None and (annotation.parent / "images").is_dir():
         return annotation.parent.resolve()  # the annotation's paths are "images/<id>.jpg"
     return None
 
@@ -321,7 +322,7 @@ def prepare(name: str, cfg: dict[str, Any], data_dir: str | os.PathLike[str] | N
         raise DataError(f"{annotation}: sha256 {sha256_file(annotation)} differs from the pinned {expected_sha}; "
                         "the file is truncated, edited or a different version")
     pinned = expected_sha == SOURCES[dataset].sha256
-    root = local_images_dir(name, cfg, annotation)
+    root = local_images_dir(name, cfg, annotation, data_dir)
     downloaded = None
     if root is None:
         free = _free_form_records(annotation, dataset)[:limit] if limit else _free_form_records(annotation, dataset)
@@ -351,7 +352,7 @@ def image_inputs(name: str, cfg: dict[str, Any], data_dir: str | os.PathLike[str
         annotation, _ = annotation_file(name, cfg, data_dir, fetch=False)
     except DataError:
         return []  # the prepare job reports the missing file with its own message
-    root = local_images_dir(name, cfg, annotation)
+    root = local_images_dir(name, cfg, annotation, data_dir)
     if annotation is None or root is None:
         return []
     free = _free_form_records(annotation, dataset)
