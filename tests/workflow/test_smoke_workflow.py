@@ -21,15 +21,18 @@ pytestmark = pytest.mark.workflow
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    """A scratch directory in which the smoke workflow has run to completion once."""
+    """A scratch directory in which the smoke workflow has run to completion once, on a copy of the
+    staged data (``data_dir`` in its config) that a test may edit, e.g. an image."""
     workdir = tmp_path_factory.mktemp("smoke")
-    config = write_config(workdir / "smoke.yaml", REPO / "config" / "smoke.yaml")
-    snakemake(workdir, config=config, env={"PASSK_DATA_DIR": str(shared_data)})
+    data = workdir / "data"
+    shutil.copytree(shared_data, data, copy_function=shutil.copyfile)  # writable, whatever the staged modes
+    config = write_config(workdir / "smoke.yaml", REPO / "config" / "smoke.yaml", lambda c: c.update(data_dir=str(data)))
+    snakemake(workdir, config=config)
     return workdir
 
 
 def test_first_run_builds_every_figure(built: Path) -> None:
-    for name in ("fig2_math", "fig9_math", "fig10_oat_dapo", "fig4_code", "fig5_minerva_histogram", "fig3_lcb", "fig11_lcb_windows", "fig12_aime_guess_filtered", "fig6_perplexity"):
+    for name in ("fig2_math", "fig9_math", "fig10_oat_dapo", "fig4_code", "fig4_vision", "fig5_minerva_histogram", "fig3_lcb", "fig11_lcb_windows", "fig12_aime_guess_filtered", "fig6_perplexity"):
         for ext in ("png", "pdf", "csv"):
             assert (built / "results" / "figures" / f"{name}.{ext}").stat().st_size > 0
     table = (built / "results" / "tables" / "table4_aime_coverage.md").read_text()
@@ -52,6 +55,47 @@ def test_first_run_builds_every_figure(built: Path) -> None:
 
 def test_second_run_executes_nothing(built: Path) -> None:
     assert planned_jobs(built, built / "smoke.yaml") == {}
+
+
+def test_the_vision_pair_draws_distinct_curves(built: Path) -> None:
+    """Fig 4 right from MathVision's staged images: the tiny VL "rl" model beats its "base", and
+    neither curve is all zero."""
+    curves = {}
+    for model in ("tiny-vl-base", "tiny-vl-rl"):
+        rows = (built / "results" / "passk" / model / "mathvision" / "default" / "curve.csv").read_text().splitlines()[1:]
+        curves[model] = [float(r.split(",")[1]) for r in rows]
+    assert len(curves["tiny-vl-rl"]) == 8 and curves["tiny-vl-base"][-1] > 0
+    assert curves["tiny-vl-rl"][0] > curves["tiny-vl-base"][0], curves
+
+
+def test_changing_an_image_reruns_only_that_benchmarks_samples(built: Path) -> None:
+    """Images are inputs of their benchmark's prepare job: editing one MathVision image plans the
+    MathVision problem file, its samples and what follows from them (and the tiny VL models, which
+    are trained on those problems), and no other benchmark's samples."""
+    image = built / "data" / "vision" / "mathvision" / "images" / "4.jpg"
+    before, stat = image.read_bytes(), image.stat()
+    from PIL import Image
+
+    with Image.open(image) as img:
+        edited = img.convert("RGB")
+    edited.putpixel((0, 0), (255, 0, 0))
+    edited.save(image, format="JPEG")
+    try:
+        proc = snakemake(built, "-n", config=built / "smoke.yaml")
+        text = proc.stdout + proc.stderr
+        outputs = planned_outputs_from(text)
+        jobs = planned_jobs_from(text)
+    finally:
+        image.write_bytes(before)
+        os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert sorted(o for o in outputs if o.startswith("results/problems/")) == [
+        "results/problems/mathvision.jsonl", "results/problems/mathvision.manifest.json"]
+    samples = sorted(o for o in outputs if o.startswith("results/samples/"))
+    every_vision_shard = sorted(str(p.relative_to(built)) for p in (built / "results" / "samples").glob("*/mathvision/*/*.parquet"))
+    assert samples == every_vision_shard and len(samples) == 4
+    assert set(jobs) <= {"prepare_benchmark", "get_model", "sample", "verify", "pass_at_k", "plot_figure", "sampling_report", "all"}, jobs
+    assert jobs["prepare_benchmark"] == 1 and jobs["plot_figure"] == 1
+    assert planned_jobs(built, built / "smoke.yaml") == {}  # the original image back: nothing to do
 
 
 def test_outputs_match_the_checksums_recorded_before_the_layout_change(built: Path) -> None:
