@@ -292,7 +292,7 @@ def test_smoke_workflow_on_a_one_node_slurm_cluster_matches_a_local_run(tmp_path
     snakemake(local, config=write_config(local / "smoke.yaml", REPO / "config" / "smoke.yaml"), env={"PASSK_DATA_DIR": str(shared_data)})
     t_local = time.monotonic() - t2
     tables = sorted(str(p.relative_to(local)) for p in local.glob("results/passk/**/*.csv"))
-    assert len(tables) == 2 * 19 and all(t.endswith(("curve.csv", "problems.csv")) for t in tables)
+    assert len(tables) == 2 * 21 and all(t.endswith(("curve.csv", "problems.csv")) for t in tables)
     different = [t for t in tables if (local / t).read_bytes() != (workdir / t).read_bytes()]
     assert not different, different
     print(f"\nSLURM smoke test: install {t_install:.0f} s, SLURM run {t_slurm:.0f} s ({submitted} sbatch jobs), local run {t_local:.0f} s")
