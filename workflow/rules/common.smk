@@ -119,7 +119,7 @@ def bench_slice(bench):
 def prepare_slice(wildcards):
     """What decides a problem file: the benchmark's source keys and the data directory."""
     spec = bench_slice(wildcards.bench)
-    return {k: v for k, v in spec.items() if k not in ("shard_size", "label", "prompt", "max_tokens")}
+    return {k: v for k, v in spec.items() if k not in ("shard_size", "label", "prompt", "max_tokens", "min_pixels", "max_pixels")}
 
 
 def model_slice(model):
