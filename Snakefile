@@ -23,6 +23,7 @@ include: "workflow/rules/sample.smk"
 include: "workflow/rules/verify.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/training_runs.smk"
 
 
 rule all:

@@ -2,11 +2,13 @@
 # (The only .smk file with Python definitions.)
 
 import os
+import sys
 
 import passk.config.grid as pc
 import passk.config.validate as cv
 import passk.pipeline.versions as pv
 from passk.benchmarks.registry import family as benchmark_family
+from passk.config.checkpoints import skip_unfilled as skip_unfilled_checkpoints
 from passk.config.figures import figure_spec as _figure_spec
 from passk.errors import PasskError
 from snakemake.utils import validate
@@ -16,6 +18,9 @@ try:
         cv.load_yaml_strict(_path)  # duplicate keys, which YAML would silently merge
     cv.validate_schema(config)
     validate(config, "../../config/schema.yaml")  # fills the schema's defaults
+    # Sec. 4 figures whose checkpoints or training logs are not filled in yet: skipped, said why.
+    for _message in skip_unfilled_checkpoints(config):
+        print(f"passk: {_message}", file=sys.stderr)
     cv.check_config(config)
     RUNS = pc.all_runs(config)
     DATA_DIR = pc.resolve_data_dir(config)
@@ -49,7 +54,7 @@ def _runs_regex(runs):
     return "|".join(alternatives) if alternatives else "(?!x)x"
 
 
-FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] != "coverage_table"]
+FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "training_curves")]
 FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
 FIGURES_FILTERED = [f for f, spec in config["figures"].items() if spec.get("filter")]
 FIGURES_PERPLEXITY = [f for f, spec in config["figures"].items() if spec["kind"] == "perplexity"]
@@ -267,9 +272,11 @@ def plot_settings(wildcards):
 
 def figure_outputs(figure):
     """The files a figure target builds."""
-    if config["figures"][figure]["kind"] == "coverage_table":
+    kind = config["figures"][figure]["kind"]
+    if kind in ("coverage_table", "checkpoint_table"):
         return [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
-    return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv"]
+    pairs = [f"results/tables/pairs/{figure}.md", f"results/tables/pairs/{figure}.csv"] if figure in FIGURES_PAIRED else []
+    return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv", *pairs]
 
 
 def all_figure_outputs():
@@ -289,3 +296,33 @@ def all_sample_shards():
         for r in RUNS
         for s in r.shards
     ]
+
+
+# --- The paper's Sec. 4 from your own training runs (workflow/rules/training_runs.smk) ---
+FIGURES_CHECKPOINT_TABLES = [f for f, spec in config["figures"].items() if spec["kind"] == "checkpoint_table"]
+FIGURES_TRAINING = [f for f, spec in config["figures"].items() if spec["kind"] == "training_curves"]
+# Every figure of pass@k curves gets a table of ΔSE and crossover k for each pair of its curves.
+FIGURES_PAIRED = [
+    f for f, spec in config["figures"].items()
+    if spec["kind"] in ("passk_curves", "checkpoint_curves") and not spec.get("filter")
+    and sum(len(g) for g in spec["models"]) > 1
+]
+MATCHED_SETTINGS = [name for name, spec in (config.get("settings") or {}).items() if spec.get("match_entropy")]
+
+
+def training_log_files(wildcards):
+    """The training-log exports a Fig 18 figure draws (paths as the config gives them)."""
+    return [log["path"] for log in config["figures"][wildcards.figure]["logs"]]
+
+
+def match_spec(wildcards):
+    """The match_entropy block of a setting, with the schema's defaults filled in."""
+    return dict(config["settings"][wildcards.setting]["match_entropy"])
+
+
+def matched_temperature_input(wildcards):
+    """A run of a match_entropy setting samples at the temperature its search found (that file is
+    then an input, so a new search redraws the samples); other runs get none."""
+    if wildcards.setting in MATCHED_SETTINGS:
+        return [f"results/entropy/{wildcards.model}/{wildcards.bench}/{wildcards.setting}.json"]
+    return []

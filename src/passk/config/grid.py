@@ -60,7 +60,7 @@ def figure_runs(config: dict[str, Any], figure: str) -> list[Run]:
     fig = config["figures"][figure]
     runs = []
     for curve in figure_curves(config, figure):
-        for bench in fig["benchmarks"]:
+        for bench in fig.get("benchmarks") or []:
             model = curve["model"]
             runs.append(Run(model, bench, curve_setting(curve, bench), run_n(config, model, bench), shard_size(config, bench)))
     if fig.get("filter"):
@@ -74,7 +74,7 @@ def figure_curves(config: dict[str, Any], figure: str) -> list[dict[str, Any]]:
     """The curves of a figure, one per (model, setting), in the order they are drawn."""
     fig = config["figures"][figure]
     curves = []
-    for group in fig["models"]:
+    for group in fig.get("models") or []:
         for entry in group:
             if isinstance(entry, str):
                 curves.append({"model": entry, "setting": "default"})
@@ -105,7 +105,10 @@ def sampling_slice(config: dict[str, Any], setting: str) -> dict[str, Any]:
     """Decoding settings of a setting: the global sampling section overlaid with the setting's keys."""
     base = {key: config["sampling"][key] for key in ("temperature", "top_p", "max_tokens", "seed")}
     if setting != "default":
-        base.update({k: v for k, v in config["settings"][setting].items() if k != "shards_per_job"})
+        spec = config["settings"][setting]
+        base.update({k: v for k, v in spec.items() if k not in ("shards_per_job", "match_entropy")})
+        if spec.get("match_entropy"):
+            base["temperature"] = "matched"  # decided by the match_temperature job (passk.analysis.entropy)
     return base
 
 
