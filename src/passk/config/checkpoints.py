@@ -44,8 +44,8 @@ def skip_unfilled(config: dict[str, Any]) -> list[str]:
         if not missing_models and not missing_logs:
             continue
         del config["figures"][name]
-        what = [f"models.{m}.path (a local checkpoint directory, or hf_id + revision)" for m in missing_models]
-        what += [f"the path of training log {label!r}" for label in missing_logs]
+        what = [", ".join(f"models.{m}.path" for m in missing_models) + " (each a local checkpoint directory, or hf_id + revision)"] if missing_models else []
+        what += [f"figures.{name}.logs path of {', '.join(repr(x) for x in missing_logs)} (a CSV or JSON-lines export)"] if missing_logs else []
         messages.append(f"figure {name} skipped until you fill in: " + "; ".join(what))
     for model in unfilled:
         del config["models"][model]
