@@ -9,6 +9,7 @@ import passk.config.validate as cv
 import passk.pipeline.versions as pv
 from passk.benchmarks.registry import family as benchmark_family
 from passk.config.checkpoints import skip_unfilled as skip_unfilled_checkpoints
+from passk.config.comparison import resolve_paper_numbers
 from passk.config.figures import figure_spec as _figure_spec
 from passk.errors import PasskError
 from snakemake.utils import validate
@@ -326,3 +327,72 @@ def matched_temperature_input(wildcards):
     if wildcards.setting in MATCHED_SETTINGS:
         return [f"results/entropy/{wildcards.model}/{wildcards.bench}/{wildcards.setting}.json"]
     return []
+
+
+# --- The HTML report (workflow/rules/report.smk) ---
+def _run_keys_paths(needs):
+    """Run keys (model, benchmark, setting) of a comparison entry -> the files the rule hands over."""
+    paths = {}
+    for key, value in needs.items():
+        if key == "curve":
+            paths[key] = "results/passk/{}/{}/{}/curve.csv".format(*value)
+        elif key == "curves":
+            paths[key] = ["results/passk/{}/{}/{}/curve.csv".format(*v) for v in value]
+        elif key == "problems":
+            paths[key] = ["results/passk/{}/{}/{}/problems.csv".format(*v) for v in value]
+        elif key == "entropy":
+            paths[key] = "results/entropy/{}/{}/{}.json".format(*value)
+    return paths
+
+
+def comparison_entries():
+    """The paper's stated numbers, each with the files of ours it is computed from (or none)."""
+    out = []
+    for entry in resolve_paper_numbers(config):
+        files = _run_keys_paths(entry.pop("needs", {}) or {})
+        if entry.get("index_range"):
+            files["index_range"] = entry.pop("index_range")
+        out.append({**entry, "files": files})
+    return out
+
+
+def comparison_inputs():
+    """Every file the comparison reads."""
+    found = []
+    for entry in comparison_entries():
+        for key, value in entry["files"].items():
+            if key == "index_range":
+                continue
+            for path in [value] if isinstance(value, str) else value:
+                if path not in found:
+                    found.append(path)
+    return found
+
+
+def report_item_inputs(figure):
+    """A figure's item (image or table), its runs' provenance and problems, and what its caption reports."""
+    spec = config["figures"][figure]
+    kind = spec["kind"]
+    outputs = figure_outputs(figure)
+    item = outputs[0] if kind in ("coverage_table", "checkpoint_table") else f"results/figures/{figure}.png"
+    runs = pc.figure_runs(config, figure)
+    return {
+        "item": item,
+        "pairs": [f"results/tables/pairs/{figure}.md"] if figure in FIGURES_PAIRED else [],
+        "provenance": [f"results/passk/{r.model}/{r.benchmark}/{r.setting}/provenance.json" for r in runs],
+        "problems": [f"results/problems/{b}.jsonl" for b in spec.get("benchmarks") or []],
+        "matched": [f"results/entropy/{r.model}/{r.benchmark}/{r.setting}.json" for r in runs if r.setting in MATCHED_SETTINGS],
+        "logs": [log["path"] for log in spec.get("logs") or []],
+    }
+
+
+def report_outputs():
+    """Every report item (so `all` builds them and `snakemake --report` finds them)."""
+    out = ["results/report/comparison.html"]
+    for figure in config["figures"]:
+        kind = config["figures"][figure]["kind"]
+        ext = "html" if kind in ("coverage_table", "checkpoint_table") else "png"
+        out.append(f"results/report/{figure}/{figure}.{ext}")
+        if figure in FIGURES_PAIRED:
+            out.append(f"results/report/{figure}/pairs.html")
+    return out
