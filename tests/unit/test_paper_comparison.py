@@ -54,7 +54,8 @@ def test_resolved_against_the_smoke_config_and_computed(tmp_path: Path) -> None:
     assert resolved["fig4/mathvista/base/k1"]["kind"] is None
     assert resolved["fig17/math500/temperature"]["needs"] == {"entropy": ("tiny-rl", "math500", "entropy_matched")}
     assert resolved["fig17/aime24/temperature"]["kind"] is None  # the smoke Fig 17 shows MATH500 only
-    assert resolved["table2/DAPO/omni_math_train/k1"]["kind"] is None  # 3 rows in the smoke Table 2
+    assert resolved["table2/DAPO/omni_math_test/k1"]["kind"] is None  # 3 rows in the smoke Table 2
+    assert resolved["sec43/delta_se/rloo_test"]["kind"] is None and resolved["sec43/delta_se/grpo_test"]["kind"] == "delta_se"
     picked = [resolved[i] for i in ("fig2/aime24/qwen-7b/base/k1", "fig2/aime24/qwen-7b/rl/kmax", "table4/base_only",
                                     "fig17/math500/temperature", "fig10/0/crossover", "table3/GRPO-step300/math500_sec4/k1")]
     entries = []

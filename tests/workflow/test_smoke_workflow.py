@@ -111,7 +111,7 @@ def test_report_in_a_browser(built: Path) -> None:
     numbers = load_paper_numbers()
     assert [row[0] for row in found["comparison_rows"]] == [n["id"] for n in numbers]
     ours = {row[0]: row[4] for row in found["comparison_rows"]}
-    assert ours["fig2/aime24/qwen-7b/base/k1"] != "not run" and ours["table2/DAPO/omni_math_train/k1"] == "not run"
+    assert ours["fig2/aime24/qwen-7b/base/k1"] != "not run" and ours["table2/DAPO/omni_math_test/k1"] == "not run"
     assert ours["fig17/math500/temperature"] != "not run"
     assert all(shot.stat().st_size > 0 for shot in found["screenshots"])
 

@@ -37,7 +37,11 @@ def _resolve_one(config: dict[str, Any], ours: dict[str, Any] | None, specs: dic
     if bench not in benches:
         return {"kind": None, "why": f"figure {figure} does not show {bench}"}
     if "delta_se" in ours:
-        return {"kind": "delta_se", "needs": {"curves": [_run(e, bench) for e in spec["groups"][0]]}}
+        group = spec["groups"][0]
+        which = ours["delta_se"]
+        if len(group) < 2 or (which != "best" and int(which) >= len(group)):
+            return {"kind": None, "why": f"figure {figure} has {len(group)} curves"}
+        return {"kind": "delta_se", "needs": {"curves": [_run(e, bench) for e in group]}}
     group_i = int(ours.get("group", 0))
     if group_i >= len(spec["groups"]):
         return {"kind": None, "why": f"figure {figure} has {len(spec['groups'])} model group(s), not {group_i + 1}"}
