@@ -63,6 +63,7 @@ def test_checkpoint_grid_folds_and_draws_delta_se(tmp_path: Path) -> None:
     assert notes == [{"panel": "Omni-Test", "delta_se": pytest.approx(0.45), "best_pass_at_1": 0.35, "best": "PPO", "base_pass_at_kmax": 0.8, "k_max": 4}]
     assert auto_fold([0.1, 0.12, 0.2, 0.9, 0.95]) == pytest.approx((0.22, 0.88))
     assert auto_fold(np.linspace(0, 1, 20)) is None
+    assert auto_fold([0.0, 0.0, 0.0]) is None and auto_fold([0.5, 0.55]) is None  # nothing between two clusters
 
 
 def test_unfilled_checkpoints_skip_their_figures_with_a_message() -> None:

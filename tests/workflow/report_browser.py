@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = ("chromium", "chromium-browser")
+FIND_IMAGE = "(Array.from(document.images).find(i => i.getAttribute('src') === results[arguments[0]].data_uri) || null)"
 DRIVER = "chromedriver"
 
 
@@ -45,10 +46,10 @@ def _driver(width: int = 1400, height: int = 1000) -> Any:
     return webdriver.Chrome(service=Service(executable_path=shutil.which(DRIVER)), options=options)
 
 
-def _wait(driver: Any, script: str, timeout: float = 30.0) -> Any:
+def _wait(driver: Any, script: str, timeout: float = 30.0, path: str | None = None) -> Any:
     end = time.monotonic() + timeout
     while True:
-        value = driver.execute_script(script)
+        value = driver.execute_script(script, *([path] if path is not None else []))
         if value:
             return value
         if time.monotonic() > end:
@@ -71,8 +72,9 @@ def inspect_report(report: Path, screenshot_dir: Path, comparison_name: str = "c
             if not str(mime).startswith("image/"):
                 continue
             driver.execute_script("app.setView({content: 'img', contentPath: results[arguments[0]].data_uri, resultPath: arguments[0]});", path)
-            _wait(driver, "const i = document.querySelector('#app img[src^=\"data:\"]'); return i !== null && i.complete;")
-            widths[name] = int(driver.execute_script("return document.querySelector('#app img[src^=\"data:\"]').naturalWidth;"))
+            # the result's own <img> (the page also has the logo), found by its data URI
+            _wait(driver, f"const i = {FIND_IMAGE}; return i !== null && i.complete;", path=path)
+            widths[name] = int(driver.execute_script(f"return {FIND_IMAGE}.naturalWidth;", path))
             if not shots:
                 shot = screenshot_dir / "report-figure.png"
                 driver.save_screenshot(str(shot))

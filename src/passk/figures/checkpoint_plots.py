@@ -49,8 +49,11 @@ def _fold_functions(a: float, b: float) -> tuple[Any, Any]:
 
 
 def auto_fold(values: Sequence[float], min_gap: float = AUTO_FOLD_MIN_GAP) -> tuple[float, float] | None:
-    """The widest band between plotted values (and 0 and 1), shrunk by 0.02 on each side, if it spans more than ``min_gap``."""
-    ys = np.unique(np.clip(np.concatenate([[0.0, 1.0], np.asarray(values, dtype=np.float64)]), 0.0, 1.0))
+    """The widest band between two plotted values, shrunk by 0.02 on each side, if it spans more
+    than ``min_gap`` (a band below every curve or above them all is never folded)."""
+    ys = np.unique(np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0))
+    if ys.size < 2:
+        return None
     gaps = np.diff(ys)
     i = int(np.argmax(gaps))
     if gaps[i] <= min_gap:
@@ -116,7 +119,7 @@ def plot_checkpoint_grid(panels: list[dict[str, Any]], out_paths: list[str], *, 
             ax.set_xlabel(s["xlabel"])
             ax.set_ylabel(s["ylabel"])
             if s["legend"]:
-                ax.legend(loc=s["legend_loc"], frameon=False)
+                ax.legend(loc="best", frameon=False)  # the arrows and the fold take the usual corner
         if s["suptitle"]:
             fig.suptitle(s["suptitle"])
         fig.tight_layout()
