@@ -143,9 +143,12 @@ def test_editing_the_math_checker_reruns_exactly_the_math_verification(built: Pa
     proc = snakemake(built, "-n", config=built / "smoke.yaml", env=env)
     text = proc.stdout + proc.stderr
     jobs = planned_jobs_from(text)
-    assert set(jobs) == {"verify", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "all"}, jobs
+    downstream = {"pass_at_k", "plot_figure", "coverage_table", "checkpoint_table", "pairs_table", "paper_comparison", "guess_filter", "all"}
+    assert {j for j in jobs if not j.startswith("report_")} == {"verify", *downstream}, jobs
+    # the report items of figures that show a math benchmark (their runs' provenance changes), no others
+    assert not {"report_fig3_lcb", "report_fig4_code", "report_fig11_lcb_windows", "report_table5_lcb_coverage", "report_fig18_training"} & set(jobs), jobs
     verdicts = sorted(o for o in planned_outputs_from(text) if o.startswith("results/verdicts/"))
-    math = ("aime24", "math500", "minerva_math", "olympiadbench", "amc23", "gsm8k")
+    math = ("aime24", "math500", "minerva_math", "olympiadbench", "amc23", "gsm8k", "omni_math_train", "omni_math_test")
     assert verdicts and all(v.split("/")[3] in math for v in verdicts), verdicts
     all_math_shards = sorted(str(p.relative_to(built)) for p in (built / "results" / "verdicts").glob("*/*/*/*.parquet") if p.parts[-3] in math)
     assert verdicts == all_math_shards
@@ -159,7 +162,9 @@ def test_named_figure_target(built: Path) -> None:
 def test_plot_setting_reruns_only_the_plot(built: Path) -> None:
     config = write_config(built / "smoke-dpi.yaml", built / "smoke.yaml", lambda c: c["plot"].update(dpi=81))
     jobs = planned_jobs(built, config)
-    assert set(jobs) == {"plot_figure", "all"}, jobs
+    figures = yaml.safe_load(config.read_text())["figures"]
+    drawn = {f for f, spec in figures.items() if spec["kind"] not in ("coverage_table", "checkpoint_table")}
+    assert set(jobs) == {"plot_figure", "plot_training_log", "all", *(f"report_{f}" for f in drawn)}, jobs  # and the report's copies
     before = snapshot(built / "results", "passk/**/*.csv")
     snakemake(built, config=config)
     assert snapshot(built / "results", "passk/**/*.csv") == before
@@ -169,14 +174,16 @@ def test_raising_n_reruns_only_new_shards(built: Path) -> None:
     config = write_config(built / "smoke-n12.yaml", built / "smoke-dpi.yaml", lambda c: c["benchmarks"]["math500"].update(n=12))
     outputs = planned_outputs(built, config)
     samples = sorted(o for o in outputs if o.startswith("results/samples/"))
-    assert samples == [
+    assert samples == [  # every run on MATH500 (Figs 2, 8, 14, 15, 17), one new shard each
         "results/samples/tiny-base/math500/default/shard-2.parquet",
+        "results/samples/tiny-ppo-s200/math500/default/shard-2.parquet",
         "results/samples/tiny-rl/math500/default/shard-2.parquet",
+        "results/samples/tiny-rl/math500/entropy_matched/shard-2.parquet",
     ]
     jobs = planned_jobs(built, config)
-    assert jobs["sample"] == 2 and jobs["verify"] == 2 and jobs["pass_at_k"] == 2
-    assert "prepare_benchmark" not in jobs and "get_model" not in jobs
-    assert jobs["plot_figure"] == 1  # only fig2_math shows MATH500
+    assert jobs["sample"] == 4 and jobs["verify"] == 4 and jobs["pass_at_k"] == 4
+    assert "prepare_benchmark" not in jobs and "get_model" not in jobs and "match_temperature" not in jobs
+    assert jobs["plot_figure"] == 5  # the figures that show MATH500
     old = snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet")
     snakemake(built, config=config)
     assert snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet") == old
