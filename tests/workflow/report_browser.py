@@ -57,7 +57,7 @@ def _wait(driver: Any, script: str, timeout: float = 30.0, path: str | None = No
         time.sleep(0.1)
 
 
-def inspect_report(report: Path, screenshot_dir: Path, comparison_name: str = "comparison.html") -> dict[str, Any]:
+def inspect_report(report: Path, screenshot_dir: Path, comparison_name: str = "comparison.html", figure_shot: str | None = "fig8_algorithms.png") -> dict[str, Any]:
     """Show every result of the report; return each image's natural width, the comparison table's
     row count, and the screenshots saved."""
     screenshot_dir.mkdir(parents=True, exist_ok=True)
@@ -75,10 +75,17 @@ def inspect_report(report: Path, screenshot_dir: Path, comparison_name: str = "c
             # the result's own <img> (the page also has the logo), found by its data URI
             _wait(driver, f"const i = {FIND_IMAGE}; return i !== null && i.complete;", path=path)
             widths[name] = int(driver.execute_script(f"return {FIND_IMAGE}.naturalWidth;", path))
-            if not shots:
+            if name == figure_shot or (not shots and figure_shot is None):
                 shot = screenshot_dir / "report-figure.png"
                 driver.save_screenshot(str(shot))
                 shots.append(shot)
+        # one figure's caption (its result info: what was run, what differs from the paper)
+        captioned = [p for p, mime, name in entries if name == (figure_shot or "")] or [p for p, mime, _ in entries if str(mime).startswith("image/")]
+        driver.execute_script("app.showResultInfo(arguments[0]);", captioned[0])
+        time.sleep(1.0)
+        shot = screenshot_dir / "report-caption.png"
+        driver.save_screenshot(str(shot))
+        shots.append(shot)
         page_images = driver.execute_script("return Array.from(document.images).map(i => [i.src.slice(0, 40), i.complete, i.naturalWidth]);")
         (comparison,) = [p for p, mime, name in entries if name == comparison_name]
         driver.execute_script("app.setView({content: 'html', contentPath: results[arguments[0]].data_uri, resultPath: arguments[0]});", comparison)
