@@ -62,10 +62,6 @@ def planned_outputs_from(text: str) -> list[str]:
 def write_config(path: Path, base: Path, edit: Any = None) -> Path:
     """Write a copy of the config ``base`` to ``path``, changed by ``edit(config)``."""
     config = yaml.safe_load(base.read_text())
-    for fig in (config.get("figures") or {}).values():  # training logs named relative to the repository
-        for log in fig.get("logs") or []:
-            if log.get("path") and not Path(log["path"]).is_absolute() and (REPO / log["path"]).exists():
-                log["path"] = str(REPO / log["path"])
     if edit is not None:
         edit(config)
     path.write_text(yaml.safe_dump(config, sort_keys=False))

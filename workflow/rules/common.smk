@@ -311,9 +311,18 @@ FIGURES_PAIRED = [
 MATCHED_SETTINGS = [name for name, spec in (config.get("settings") or {}).items() if spec.get("match_entropy")]
 
 
+def training_log_path(path):
+    """A training log's path: absolute, or relative to the working directory, else (if it is not
+    there) to the workflow's own directory, where the smoke run's logs live (tests/data/)."""
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    beside = os.path.join(workflow.basedir, path)
+    return beside if os.path.exists(beside) else path
+
+
 def training_log_files(wildcards):
-    """The training-log exports a Fig 18 figure draws (paths as the config gives them)."""
-    return [log["path"] for log in config["figures"][wildcards.figure]["logs"]]
+    """The training-log exports a Fig 18 figure draws."""
+    return [training_log_path(log["path"]) for log in config["figures"][wildcards.figure]["logs"]]
 
 
 def match_spec(wildcards):
@@ -382,7 +391,7 @@ def report_item_inputs(figure):
         "provenance": [f"results/passk/{r.model}/{r.benchmark}/{r.setting}/provenance.json" for r in runs],
         "problems": [f"results/problems/{b}.jsonl" for b in spec.get("benchmarks") or []],
         "matched": [f"results/entropy/{r.model}/{r.benchmark}/{r.setting}.json" for r in runs if r.setting in MATCHED_SETTINGS],
-        "logs": [log["path"] for log in spec.get("logs") or []],
+        "logs": [training_log_path(log["path"]) for log in spec.get("logs") or []],
     }
 
 
