@@ -9,6 +9,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "workflow/report/workflow.rst"
+
+
 # The paper grid by default; a config given with --configfile (e.g. config/smoke.yaml) replaces it
 # rather than being merged into it.
 if not workflow.configfiles:
@@ -23,6 +26,8 @@ include: "workflow/rules/sample.smk"
 include: "workflow/rules/verify.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/training_runs.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -32,3 +37,4 @@ rule all:
     input:
         all_figure_outputs(),
         "results/reports/sampling.csv",
+        report_outputs(),

@@ -16,7 +16,7 @@ from passk.pipeline.versions import PACKAGE_ROOT, imports_of, module_path
 
 # part -> rank; ARCHITECTURE.md has the same table
 RANKS = {
-    "core": 0,  # passk (the package), errors, io, schema, records
+    "core": 0,  # passk (the package), errors, io, schema, progress, records
     "sandbox": 1,
     "prompts": 1,
     "verify": 2,
@@ -29,7 +29,7 @@ RANKS = {
     "pipeline": 7,
     "commands": 8,  # and cli
 }
-CORE = {"passk", "passk.errors", "passk.io", "passk.schema"}
+CORE = {"passk", "passk.errors", "passk.io", "passk.schema", "passk.progress"}
 
 
 def all_modules() -> list[str]:

@@ -124,15 +124,18 @@ def test_data_dir_errors_name_the_source(tmp_path: Path, monkeypatch: pytest.Mon
     assert pc.resolve_data_dir({"data_dir": str(tmp_path)}) == str(tmp_path.resolve())
 
 
-def test_per_benchmark_settings_of_fig17() -> None:
+def test_fig17_samples_at_the_searched_temperature_and_settings_may_differ_per_benchmark() -> None:
     config = load("config.yaml")
     runs = {(r.model, r.benchmark, r.setting) for r in pc.figure_runs(config, "fig17_entropy_matched")}
-    assert ("simplerl-qwen2.5-7b", "aime24", "t1.5") in runs
-    assert ("simplerl-qwen2.5-7b", "math500", "t0.85") in runs
+    assert ("simplerl-qwen2.5-7b", "aime24", "entropy_matched") in runs
     assert ("simplerl-qwen2.5-7b", "math500", "default") in runs
     assert ("qwen2.5-7b", "aime24", "default") in runs
-    assert pc.sampling_slice(config, "t1.5")["temperature"] == 1.5
-    config["figures"]["fig17_entropy_matched"]["models"][0][2]["setting"]["aime25"] = "t1.5"
+    assert pc.sampling_slice(config, "entropy_matched")["temperature"] == "matched"  # decided by rule match_temperature
+    curve = config["figures"]["fig17_entropy_matched"]["models"][0][2]
+    curve["setting"] = {"aime24": "t1.2", "math500": "t1.0"}  # a map benchmark -> setting
+    runs = {(r.model, r.benchmark, r.setting) for r in pc.figure_runs(config, "fig17_entropy_matched")}
+    assert ("simplerl-qwen2.5-7b", "aime24", "t1.2") in runs and ("simplerl-qwen2.5-7b", "gsm8k", "default") in runs
+    curve["setting"]["aime25"] = "t1.2"
     with pytest.raises(ConfigError, match="names benchmarks \\['aime25'\\] that the figure does not show"):
         cv.check_config(config)
 

@@ -27,7 +27,7 @@ from wf_helpers import REPO, snakemake, write_config
 pytestmark = pytest.mark.workflow
 
 SLURM_PROFILE = REPO / "profiles" / "slurm"
-GPU_RULES = {"sample", "sample_block", "perplexity"}  # the rules whose jobs start an engine on GPUs
+GPU_RULES = {"sample", "sample_block", "perplexity", "match_temperature"}  # the rules whose jobs start an engine on GPUs
 
 
 def _plan(workdir: Path, *args: str) -> list[dict[str, str]]:
@@ -77,7 +77,7 @@ def test_smoke_plan_with_the_slurm_profile_needs_no_cores_and_no_gpus(tmp_path: 
     """The README's SLURM command on the smoke config plans without --cores (code_groundtruth's
     threads no longer need a total) and the CPU backend asks for no GPU."""
     jobs = _plan(tmp_path, "--configfile", str(REPO / "config" / "smoke.yaml"))
-    assert len(jobs) == 132
+    assert len(jobs) == 222
     for job in jobs:
         assert int(_resources(job["resources"]).get("gpu", "0")) == 0, job
 

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from smoke_digest import digest_results, machine
 from wf_helpers import REPO, planned_jobs, planned_jobs_from, planned_outputs, planned_outputs_from, snakemake, snapshot, write_config
 
@@ -32,7 +33,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
 
 
 def test_first_run_builds_every_figure(built: Path) -> None:
-    for name in ("fig2_math", "fig9_math", "fig10_oat_dapo", "fig4_code", "fig4_vision", "fig5_minerva_histogram", "fig3_lcb", "fig11_lcb_windows", "fig12_aime_guess_filtered", "fig6_perplexity"):
+    for name in ("fig2_math", "fig9_math", "fig10_oat_dapo", "fig4_code", "fig4_vision", "fig5_minerva_histogram", "fig3_lcb", "fig11_lcb_windows", "fig12_aime_guess_filtered", "fig6_perplexity",
+                 "fig1_grpo_steps", "fig8_algorithms", "fig14_algorithms_unfolded", "fig15_ablations", "fig18_training", "fig17_entropy_matched"):
         for ext in ("png", "pdf", "csv"):
             assert (built / "results" / "figures" / f"{name}.{ext}").stat().st_size > 0
     table = (built / "results" / "tables" / "table4_aime_coverage.md").read_text()
@@ -51,6 +53,70 @@ def test_first_run_builds_every_figure(built: Path) -> None:
         assert all(sum(map(int, r.split(",")[4:])) == int(r.split(",")[2]) for r in rows[1:]), rows
     report = (built / "results" / "reports" / "sampling.csv").read_text()
     assert "tiny-base,aime24,default,40," in report  # 5 problems x 8 samples
+
+
+def test_training_run_figures_and_tables(built: Path) -> None:
+    """Sec. 4 from the tiny checkpoints: Tables 2/3 with their ΔSE row, a pairs table per curve
+    figure, Fig 18 from two logs with different column names, and Fig 17's searched temperature."""
+    table3 = (built / "results" / "tables" / "table3_grpo_steps.md").read_text().splitlines()
+    assert table3[2] == "pass@1 / pass@8 (%)"
+    assert [line.split(" |")[0] for line in table3[6:10]] == ["| Tiny base", "| GRPO-step100", "| GRPO-step140", "| GRPO-step200"]
+    assert table3[10].startswith("| ΔSE = pass@8(Tiny base) − best pass@1 |")
+    assert "| PPO |" in (built / "results" / "tables" / "table2_algorithms.md").read_text()
+    pairs = (built / "results" / "tables" / "pairs" / "fig8_algorithms.csv").read_text().splitlines()
+    assert pairs[0].startswith("panel,a,b,k_max,") and len(pairs) == 1 + 2 * 3  # 2 panels x 3 pairs
+    logs = (built / "results" / "figures" / "fig18_training.csv").read_text().splitlines()
+    assert {row.split(",")[1] for row in logs[1:]} == {"GRPO", "PPO"} and len(logs) == 1 + 3 * 2 * 11
+    search = json.loads((built / "results" / "entropy" / "tiny-rl" / "math500" / "entropy_matched.json").read_text())
+    assert search["reference"]["model"] == "tiny-base" and search["steps"] and search["temperature"] > 0
+    assert "after temperature scaling, before top-p" in search["definition"]
+
+
+def test_adding_a_checkpoint_samples_only_it(built: Path) -> None:
+    """A fourth checkpoint of the tiny GRPO run (step 170): only its model is built and sampled."""
+    def add(c: dict) -> None:
+        c["models"]["tiny-grpo-s170"] = {**c["models"]["tiny-grpo-s140"], "label": "Tiny GRPO step 170",
+                                          "tiny": {**c["models"]["tiny-grpo-s140"]["tiny"], "train_steps": 170},
+                                          "checkpoint": {"algorithm": "GRPO", "step": 170, "run": "GRPO"}}
+        c["figures"]["fig1_grpo_steps"]["models"][0].append("tiny-grpo-s170")
+    config = write_config(built / "smoke-ckpt4.yaml", built / "smoke.yaml", add)
+    text = (lambda p: p.stdout + p.stderr)(snakemake(built, "-n", config=config))
+    jobs = planned_jobs_from(text)
+    outputs = planned_outputs_from(text)
+    samples = sorted(o for o in outputs if o.startswith("results/samples/"))
+    assert samples and all(o.startswith("results/samples/tiny-grpo-s170/") for o in samples), samples
+    assert len(samples) == 2  # Fig 1's one benchmark, two shards
+    assert jobs["get_model"] == 1 and jobs["sample"] == 2 and jobs["verify"] == 2 and jobs["pass_at_k"] == 1
+    assert jobs["plot_figure"] == 1 and "prepare_benchmark" not in jobs and "match_temperature" not in jobs
+
+
+def test_report_in_a_browser(built: Path) -> None:
+    """`snakemake --report` builds; headless Chromium shows every image with a width > 0, and the
+    comparison table has one row per number the paper states."""
+    from report_browser import browser_available, inspect_report
+
+    from passk.analysis.paper_comparison import load_paper_numbers
+
+    snakemake(built, "--report", "results/report.html", config=built / "smoke.yaml")
+    report = built / "results" / "report.html"
+    assert report.stat().st_size > 100_000
+    why = browser_available()
+    if why is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser check: {why}")
+        pytest.skip(why)
+    shots = Path(os.environ.get("PASSK_REPORT_SCREENSHOTS") or built / "screenshots")
+    found = inspect_report(report, shots)
+    figures = [f for f, spec in yaml.safe_load((built / "smoke.yaml").read_text())["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table")]
+    assert sorted(found["image_widths"]) == sorted(f"{f}.png" for f in figures)
+    assert all(width > 0 for width in found["image_widths"].values()), found["image_widths"]
+    assert all(complete and width > 0 for _, complete, width in found["page_images"]), found["page_images"]
+    numbers = load_paper_numbers()
+    assert [row[0] for row in found["comparison_rows"]] == [n["id"] for n in numbers]
+    ours = {row[0]: row[4] for row in found["comparison_rows"]}
+    assert ours["fig2/aime24/qwen-7b/base/k1"] != "not run" and ours["table2/DAPO/omni_math_test/k1"] == "not run"
+    assert ours["fig17/math500/temperature"] != "not run"
+    assert all(shot.stat().st_size > 0 for shot in found["screenshots"])
 
 
 def test_second_run_executes_nothing(built: Path) -> None:
@@ -121,9 +187,12 @@ def test_editing_the_math_checker_reruns_exactly_the_math_verification(built: Pa
     proc = snakemake(built, "-n", config=built / "smoke.yaml", env=env)
     text = proc.stdout + proc.stderr
     jobs = planned_jobs_from(text)
-    assert set(jobs) == {"verify", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "all"}, jobs
+    downstream = {"pass_at_k", "plot_figure", "coverage_table", "checkpoint_table", "pairs_table", "paper_comparison", "guess_filter", "all"}
+    assert {j for j in jobs if not j.startswith("report_")} == {"verify", *downstream}, jobs
+    # the report items of figures that show a math benchmark (their runs' provenance changes), no others
+    assert not {"report_fig3_lcb", "report_fig4_code", "report_fig11_lcb_windows", "report_table5_lcb_coverage", "report_fig18_training"} & set(jobs), jobs
     verdicts = sorted(o for o in planned_outputs_from(text) if o.startswith("results/verdicts/"))
-    math = ("aime24", "math500", "minerva_math", "olympiadbench", "amc23", "gsm8k")
+    math = ("aime24", "math500", "minerva_math", "olympiadbench", "amc23", "gsm8k", "omni_math_train", "omni_math_test")
     assert verdicts and all(v.split("/")[3] in math for v in verdicts), verdicts
     all_math_shards = sorted(str(p.relative_to(built)) for p in (built / "results" / "verdicts").glob("*/*/*/*.parquet") if p.parts[-3] in math)
     assert verdicts == all_math_shards
@@ -137,7 +206,9 @@ def test_named_figure_target(built: Path) -> None:
 def test_plot_setting_reruns_only_the_plot(built: Path) -> None:
     config = write_config(built / "smoke-dpi.yaml", built / "smoke.yaml", lambda c: c["plot"].update(dpi=81))
     jobs = planned_jobs(built, config)
-    assert set(jobs) == {"plot_figure", "all"}, jobs
+    figures = yaml.safe_load(config.read_text())["figures"]
+    drawn = {f for f, spec in figures.items() if spec["kind"] not in ("coverage_table", "checkpoint_table")}
+    assert set(jobs) == {"plot_figure", "plot_training_log", "all", *(f"report_{f}" for f in drawn)}, jobs  # and the report's copies
     before = snapshot(built / "results", "passk/**/*.csv")
     snakemake(built, config=config)
     assert snapshot(built / "results", "passk/**/*.csv") == before
@@ -147,14 +218,16 @@ def test_raising_n_reruns_only_new_shards(built: Path) -> None:
     config = write_config(built / "smoke-n12.yaml", built / "smoke-dpi.yaml", lambda c: c["benchmarks"]["math500"].update(n=12))
     outputs = planned_outputs(built, config)
     samples = sorted(o for o in outputs if o.startswith("results/samples/"))
-    assert samples == [
+    assert samples == [  # every run on MATH500 (Figs 2, 8, 14, 15, 17), one new shard each
         "results/samples/tiny-base/math500/default/shard-2.parquet",
+        "results/samples/tiny-ppo-s200/math500/default/shard-2.parquet",
         "results/samples/tiny-rl/math500/default/shard-2.parquet",
+        "results/samples/tiny-rl/math500/entropy_matched/shard-2.parquet",
     ]
     jobs = planned_jobs(built, config)
-    assert jobs["sample"] == 2 and jobs["verify"] == 2 and jobs["pass_at_k"] == 2
-    assert "prepare_benchmark" not in jobs and "get_model" not in jobs
-    assert jobs["plot_figure"] == 1  # only fig2_math shows MATH500
+    assert jobs["sample"] == 4 and jobs["verify"] == 4 and jobs["pass_at_k"] == 4
+    assert "prepare_benchmark" not in jobs and "get_model" not in jobs and "match_temperature" not in jobs
+    assert jobs["plot_figure"] == 5  # the figures that show MATH500
     old = snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet")
     snakemake(built, config=config)
     assert snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet") == old

@@ -8,6 +8,8 @@ import passk.config.grid as pc
 import passk.config.validate as cv
 import passk.pipeline.versions as pv
 from passk.benchmarks.registry import family as benchmark_family
+from passk.config.unfilled import skip_unfilled
+from passk.config.comparison import resolve_paper_numbers
 from passk.config.figures import figure_spec as _figure_spec
 from passk.errors import PasskError
 from snakemake.utils import validate
@@ -17,12 +19,12 @@ try:
         cv.load_yaml_strict(_path)  # duplicate keys, which YAML would silently merge
     cv.validate_schema(config)
     validate(config, "../../config/schema.yaml")  # fills the schema's defaults
+    # Figures that need a checkpoint or training log of the user's not named yet (Sec. 4, Fig 4
+    # right): left out of the config, each with a message saying what to set.
+    SKIPPED_FIGURES = skip_unfilled(config)
     cv.check_config(config)
     RUNS = pc.all_runs(config)
     DATA_DIR = pc.resolve_data_dir(config)
-    # Figures that need a checkpoint of the user's not named yet (Fig 4 right's RL model): left
-    # out of the grid, each with a message saying what to set.
-    SKIPPED_FIGURES = pc.skipped_figures(config)
 except PasskError as _exc:
     raise WorkflowError(str(_exc)) from None
 
@@ -56,7 +58,7 @@ def _runs_regex(runs):
     return "|".join(alternatives) if alternatives else "(?!x)x"
 
 
-FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] != "coverage_table"]
+FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "training_curves")]
 FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
 FIGURES_FILTERED = [f for f, spec in config["figures"].items() if spec.get("filter")]
 FIGURES_PERPLEXITY = [f for f, spec in config["figures"].items() if spec["kind"] == "perplexity"]
@@ -274,14 +276,16 @@ def plot_settings(wildcards):
 
 def figure_outputs(figure):
     """The files a figure target builds."""
-    if config["figures"][figure]["kind"] == "coverage_table":
+    kind = config["figures"][figure]["kind"]
+    if kind in ("coverage_table", "checkpoint_table"):
         return [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
-    return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv"]
+    pairs = [f"results/tables/pairs/{figure}.md", f"results/tables/pairs/{figure}.csv"] if figure in FIGURES_PAIRED else []
+    return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv", *pairs]
 
 
 def all_figure_outputs():
-    """The files of every figure in the config, but the skipped ones."""
-    return [path for figure in config["figures"] if figure not in SKIPPED_FIGURES for path in figure_outputs(figure)]
+    """The files of every figure in the config (skipped ones are no longer in it)."""
+    return [path for figure in config["figures"] for path in figure_outputs(figure)]
 
 
 def figure_target_inputs(figure):
@@ -316,3 +320,111 @@ def all_sample_shards():
         for r in RUNS
         for s in r.shards
     ]
+
+
+# --- The paper's Sec. 4 from your own training runs (workflow/rules/training_runs.smk) ---
+FIGURES_CHECKPOINT_TABLES = [f for f, spec in config["figures"].items() if spec["kind"] == "checkpoint_table"]
+FIGURES_TRAINING = [f for f, spec in config["figures"].items() if spec["kind"] == "training_curves"]
+# Every figure of pass@k curves gets a table of ΔSE and crossover k for each pair of its curves.
+FIGURES_PAIRED = [
+    f for f, spec in config["figures"].items()
+    if spec["kind"] in ("passk_curves", "checkpoint_curves") and not spec.get("filter")
+    and sum(len(g) for g in spec["models"]) > 1
+]
+MATCHED_SETTINGS = [name for name, spec in (config.get("settings") or {}).items() if spec.get("match_entropy")]
+
+
+def training_log_path(path):
+    """A training log's path: absolute, or relative to the working directory, else (if it is not
+    there) to the workflow's own directory, where the smoke run's logs live (tests/data/)."""
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    beside = os.path.join(workflow.basedir, path)
+    return beside if os.path.exists(beside) else path
+
+
+def training_log_files(wildcards):
+    """The training-log exports a Fig 18 figure draws."""
+    return [training_log_path(log["path"]) for log in config["figures"][wildcards.figure]["logs"]]
+
+
+def match_spec(wildcards):
+    """The match_entropy block of a setting, with the schema's defaults filled in."""
+    return dict(config["settings"][wildcards.setting]["match_entropy"])
+
+
+def matched_temperature_input(wildcards):
+    """A run of a match_entropy setting samples at the temperature its search found (that file is
+    then an input, so a new search redraws the samples); other runs get none."""
+    if wildcards.setting in MATCHED_SETTINGS:
+        return [f"results/entropy/{wildcards.model}/{wildcards.bench}/{wildcards.setting}.json"]
+    return []
+
+
+# --- The HTML report (workflow/rules/report.smk) ---
+def _run_keys_paths(needs):
+    """Run keys (model, benchmark, setting) of a comparison entry -> the files the rule hands over."""
+    paths = {}
+    for key, value in needs.items():
+        if key == "curve":
+            paths[key] = "results/passk/{}/{}/{}/curve.csv".format(*value)
+        elif key == "curves":
+            paths[key] = ["results/passk/{}/{}/{}/curve.csv".format(*v) for v in value]
+        elif key == "problems":
+            paths[key] = ["results/passk/{}/{}/{}/problems.csv".format(*v) for v in value]
+        elif key == "entropy":
+            paths[key] = "results/entropy/{}/{}/{}.json".format(*value)
+    return paths
+
+
+def comparison_entries():
+    """The paper's stated numbers, each with the files of ours it is computed from (or none)."""
+    out = []
+    for entry in resolve_paper_numbers(config):
+        files = _run_keys_paths(entry.pop("needs", {}) or {})
+        if entry.get("index_range"):
+            files["index_range"] = entry.pop("index_range")
+        out.append({**entry, "files": files})
+    return out
+
+
+def comparison_inputs():
+    """Every file the comparison reads."""
+    found = []
+    for entry in comparison_entries():
+        for key, value in entry["files"].items():
+            if key == "index_range":
+                continue
+            for path in [value] if isinstance(value, str) else value:
+                if path not in found:
+                    found.append(path)
+    return found
+
+
+def report_item_inputs(figure):
+    """A figure's item (image or table), its runs' provenance and problems, and what its caption reports."""
+    spec = config["figures"][figure]
+    kind = spec["kind"]
+    outputs = figure_outputs(figure)
+    item = outputs[0] if kind in ("coverage_table", "checkpoint_table") else f"results/figures/{figure}.png"
+    runs = pc.figure_runs(config, figure)
+    return {
+        "item": item,
+        "pairs": [f"results/tables/pairs/{figure}.md"] if figure in FIGURES_PAIRED else [],
+        "provenance": [f"results/passk/{r.model}/{r.benchmark}/{r.setting}/provenance.json" for r in runs],
+        "problems": [f"results/problems/{b}.jsonl" for b in spec.get("benchmarks") or []],
+        "matched": [f"results/entropy/{r.model}/{r.benchmark}/{r.setting}.json" for r in runs if r.setting in MATCHED_SETTINGS],
+        "logs": [training_log_path(log["path"]) for log in spec.get("logs") or []],
+    }
+
+
+def report_outputs():
+    """Every report item (so `all` builds them and `snakemake --report` finds them)."""
+    out = ["results/report/comparison.html"]
+    for figure in config["figures"]:
+        kind = config["figures"][figure]["kind"]
+        ext = "html" if kind in ("coverage_table", "checkpoint_table") else "png"
+        out.append(f"results/report/{figure}/{figure}.{ext}")
+        if figure in FIGURES_PAIRED:
+            out.append(f"results/report/{figure}/pairs.html")
+    return out

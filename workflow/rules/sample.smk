@@ -4,6 +4,7 @@ rule sample:
     input:
         model=model_manifest,
         problems="results/problems/{bench}.jsonl",
+        temperature=matched_temperature_input,  # Fig 17's entropy-matched runs only
     output:
         "results/samples/{model}/{bench}/{setting}/shard-{shard}.parquet",
     params:
@@ -37,6 +38,7 @@ rule sample_block:
     input:
         model=model_manifest,
         problems="results/problems/{bench}.jsonl",
+        temperature=matched_temperature_input,  # Fig 17's entropy-matched runs only
     output:
         temp(directory("results/samples/{model}/{bench}/{setting}/shards-{first}-{last}")),
     wildcard_constraints:

@@ -1,5 +1,6 @@
 """Sample one shard (rule sample)."""
 
+from passk.analysis.entropy import resolve_temperature
 from passk.models.manifest import model_dir_from_manifest
 from passk.pipeline.rule import run_rule
 from passk.sampling.gpus import engine_gpus, gpu_lease
@@ -17,7 +18,7 @@ def body(sm):
             problems_path=sm.input.problems,
             shard=int(wc.shard),
             shard_size=int(sm.params.shard_size),
-            sampling=dict(sm.params.sampling),
+            sampling=resolve_temperature(dict(sm.params.sampling), list(sm.input.temperature)),
             backend=dict(sm.params.backend),
             out_path=sm.output[0],
             model_dir=model_dir_from_manifest(sm.input.model),

@@ -2,6 +2,7 @@
 
 import os
 
+from passk.analysis.entropy import resolve_temperature
 from passk.models.manifest import model_dir_from_manifest
 from passk.sampling.gpus import engine_gpus, gpu_lease
 from passk.sampling.shard import sample_shards
@@ -21,7 +22,7 @@ def body(sm):
             problems_path=sm.input.problems,
             shards=shards,
             shard_size=int(sm.params.shard_size),
-            sampling=dict(sm.params.sampling),
+            sampling=resolve_temperature(dict(sm.params.sampling), list(sm.input.temperature)),
             backend=dict(sm.params.backend),
             out_paths=[os.path.join(out_dir, f"{shard}.parquet") for shard in shards],
             model_dir=model_dir_from_manifest(sm.input.model),

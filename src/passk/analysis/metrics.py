@@ -37,6 +37,7 @@ __all__ = [
     "accuracy_histogram",
     "bootstrap_ci",
     "bootstrap_ci_curve",
+    "bootstrap_crossover_k",
     "compare_coverage",
     "crossover_k",
     "dataset_pass_at_k",
@@ -385,6 +386,54 @@ def crossover_k(
     if not np.any(hit):
         return None
     return int(np.argmax(hit)) + 1
+
+
+def _first_overtake(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise :func:`crossover_k` (strict) of curve matrices ``a`` and ``b`` (rows: resamples):
+    the first k where ``a > b`` given ``b[0] > a[0]``; 0 where B did not lead at k = 1, and -1
+    where A never overtakes within the curves."""
+    lead = b[:, 0] > a[:, 0]
+    hit = a > b
+    first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, -1)
+    return np.where(lead, first, 0)
+
+
+def bootstrap_crossover_k(
+    ns_a: Iterable[int] | int,
+    cs_a: Iterable[int],
+    ns_b: Iterable[int] | int,
+    cs_b: Iterable[int],
+    n_boot: int = 1000,
+    seed: int = 0,
+    *,
+    level: float = 0.95,
+) -> dict[str, Any]:
+    """The crossover k of curve A over curve B (strict, as :func:`crossover_k` with ``strict=True``)
+    and its percentile bootstrap interval over problems.
+
+    Both models' problems are resampled together (paired, the same problems in the same order),
+    and the two curves k = 1..min n are recomputed on each resample. A resample in which B does
+    not lead at k = 1, or A never overtakes B, has no crossover; such resamples count as
+    ``k_max + 1`` ("beyond the curve") in the interval, so an interval whose upper end is
+    ``k_max + 1`` says the crossover may not happen within the samples drawn. Returns
+    ``{"k": point estimate or None, "low", "high", "k_max", "found_fraction"}`` where
+    ``found_fraction`` is the share of resamples with a crossover within the curves.
+    """
+    _check_level(level)
+    va = per_problem_pass_at_k(ns_a, cs_a)
+    vb = per_problem_pass_at_k(ns_b, cs_b)
+    if va.shape[0] != vb.shape[0]:
+        raise ValueError(f"paired comparison needs the same problems: {va.shape[0]} vs {vb.shape[0]} problems")
+    k_max = min(va.shape[1], vb.shape[1])
+    va, vb = va[:, :k_max], vb[:, :k_max]
+    point = crossover_k(va.mean(axis=0), vb.mean(axis=0), strict=True)
+    weights = _resample_weights(va.shape[0], int(n_boot), int(seed))
+    ka = _first_overtake(_weighted_means(weights, va), _weighted_means(weights, vb))
+    found = ka > 0
+    values = np.where(found, ka, k_max + 1).astype(np.float64)
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(values, [alpha, 1.0 - alpha], method="inverted_cdf")
+    return {"k": point, "low": int(low), "high": int(high), "k_max": int(k_max), "found_fraction": float(found.mean())}
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,19 +12,22 @@ def figure_spec(config: dict[str, Any], figure: str) -> dict[str, Any]:
     ``runs``: the figure's runs in the order the rule lists their tables (``figure_runs``)."""
     fig = config["figures"][figure]
     groups = []
-    for group in fig["models"]:
+    for group in fig.get("models") or []:
         row = []
         for entry in group:
             entry = {"model": entry} if isinstance(entry, str) else dict(entry)
             model = config["models"][entry["model"]]
             entry.setdefault("setting", "default")
             suffix = "" if entry["setting"] == "default" or isinstance(entry["setting"], dict) else f" ({entry['setting']})"
-            entry.setdefault("label", model.get("label", entry["model"]) + suffix)
+            tags = model.get("checkpoint")
+            entry.setdefault("label", checkpoint_label(model, fig.get("label_by")) if tags else model.get("label", entry["model"]) + suffix)
             entry["role"] = model["role"]
+            if tags:
+                entry["checkpoint"] = dict(tags)
             entry["settings"] = {b: curve_setting(entry, b) for b in fig["benchmarks"]}
             row.append(entry)
         groups.append(row)
-    benches = [{"name": b, "label": config["benchmarks"][b].get("label", b)} for b in fig["benchmarks"]]
+    benches = [{"name": b, "label": config["benchmarks"][b].get("label", b)} for b in fig.get("benchmarks") or []]
     return {
         "name": figure,
         "kind": fig["kind"],
@@ -36,4 +39,22 @@ def figure_spec(config: dict[str, Any], figure: str) -> dict[str, Any]:
         "filter": fig.get("filter"),
         "problems": fig.get("problems"),
         "per_problem": fig.get("per_problem", 16),
+        "label_by": fig.get("label_by"),
+        "fold_y": fig.get("fold_y"),
+        "delta_se_arrows": fig.get("delta_se_arrows"),
+        "k": fig.get("k"),
+        "logs": fig.get("logs"),
     }
+
+
+def checkpoint_label(model: dict[str, Any], label_by: str | None) -> str:
+    """A checkpoint's curve label from its tags: ``GRPO-step150`` (by step), ``GRPO`` (by
+    algorithm), the run's name (by run), or the model's own label (default)."""
+    tags = model["checkpoint"]
+    if label_by == "step":
+        return f"{tags.get('algorithm', tags.get('run', ''))}-step{tags.get('step')}"
+    if label_by == "algorithm":
+        return str(tags.get("algorithm", model.get("label", "")))
+    if label_by == "run":
+        return str(tags.get("run", model.get("label", "")))
+    return str(model.get("label") or f"{tags.get('run')}@{tags.get('step')}")

@@ -60,7 +60,7 @@ def figure_runs(config: dict[str, Any], figure: str) -> list[Run]:
     fig = config["figures"][figure]
     runs = []
     for curve in figure_curves(config, figure):
-        for bench in fig["benchmarks"]:
+        for bench in fig.get("benchmarks") or []:
             model = curve["model"]
             runs.append(Run(model, bench, curve_setting(curve, bench), run_n(config, model, bench), shard_size(config, bench)))
     if fig.get("filter"):
@@ -74,7 +74,7 @@ def figure_curves(config: dict[str, Any], figure: str) -> list[dict[str, Any]]:
     """The curves of a figure, one per (model, setting), in the order they are drawn."""
     fig = config["figures"][figure]
     curves = []
-    for group in fig["models"]:
+    for group in fig.get("models") or []:
         for entry in group:
             if isinstance(entry, str):
                 curves.append({"model": entry, "setting": "default"})
@@ -92,35 +92,10 @@ def curve_setting(curve: dict[str, Any], benchmark: str) -> str:
     return str(setting)
 
 
-def unset_models(config: dict[str, Any]) -> list[str]:
-    """Models whose checkpoint the user has still to name: ``path: null`` and no other source
-    (Fig 4 right's RL model, which the paper's authors did not release)."""
-    return [name for name, spec in config["models"].items()
-            if "path" in spec and spec["path"] is None and not spec.get("hf_id") and spec.get("tiny") is None]
-
-
-def skipped_figures(config: dict[str, Any]) -> dict[str, str]:
-    """Figures that cannot be drawn until an unset model is named, each with the message saying
-    what to set. The rest of the grid plans and runs without them."""
-    unset = set(unset_models(config))
-    out = {}
-    for figure in config["figures"]:
-        fig = config["figures"][figure]
-        names = [c["model"] for c in figure_curves(config, figure)] + ([fig["filter"]["model"]] if fig.get("filter") else [])
-        missing = [m for m in dict.fromkeys(names) if m in unset]
-        if missing:
-            what = "; ".join(
-                f"set models.{m}.path to the directory of your checkpoint for {config['models'][m].get('label', m)!r} "
-                f"(or give models.{m}.hf_id and models.{m}.revision)" for m in missing)
-            out[figure] = f"figure {figure} is skipped: it needs a checkpoint of your own that the config does not name yet: {what}; then run `snakemake {figure}`"
-    return out
-
-
 def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> list[Run]:
-    """Every distinct run that the (given, or all but the skipped) figures need, in a stable order."""
+    """Every distinct run that the (given or all) figures need, in a stable order."""
     seen: dict[tuple[str, str, str], Run] = {}
-    skipped = skipped_figures(config) if figures is None else {}
-    for figure in figures if figures is not None else [f for f in config["figures"] if f not in skipped]:
+    for figure in figures if figures is not None else config["figures"]:
         for run in figure_runs(config, figure):
             seen.setdefault((run.model, run.benchmark, run.setting), run)
     return list(seen.values())
@@ -130,7 +105,10 @@ def sampling_slice(config: dict[str, Any], setting: str) -> dict[str, Any]:
     """Decoding settings of a setting: the global sampling section overlaid with the setting's keys."""
     base = {key: config["sampling"][key] for key in ("temperature", "top_p", "max_tokens", "seed")}
     if setting != "default":
-        base.update({k: v for k, v in config["settings"][setting].items() if k != "shards_per_job"})
+        spec = config["settings"][setting]
+        base.update({k: v for k, v in spec.items() if k not in ("shards_per_job", "match_entropy")})
+        if spec.get("match_entropy"):
+            base["temperature"] = "matched"  # decided by the match_temperature job (passk.analysis.entropy)
     return base
 
 

@@ -86,7 +86,7 @@ def validate_schema(config: dict[str, Any], schema_path: str | os.PathLike[str] 
 def check_config(config: dict[str, Any]) -> None:
     """Semantic checks the schema cannot express; raises ConfigError naming the key."""
     models = config["models"]
-    benchmarks = config["benchmarks"]
+    benchmarks = config.get("benchmarks", [])
     settings = config.get("settings") or {}
     for name, model in models.items():
         template = model.get("template")
@@ -96,7 +96,7 @@ def check_config(config: dict[str, Any]) -> None:
             raise ConfigError(f"config key models.{name}.chat: unknown chat format {model.get('chat')!r}; known: {list(CHAT_FORMATS)}")
         sources = [key for key in ("hf_id", "path", "tiny") if model.get(key) is not None]
         if not sources and "path" in model:
-            continue  # path: null, a checkpoint of the user's still to name (config.grid.skipped_figures)
+            continue  # path: null, a checkpoint of the user's still to name (passk.config.unfilled)
         if len(sources) != 1:
             raise ConfigError(f"config key models.{name}: give exactly one of hf_id, path, tiny (got {sources or 'none'})")
         if model.get("hf_id") and not model.get("revision"):
@@ -113,7 +113,7 @@ def check_config(config: dict[str, Any]) -> None:
             if int(n) % size:
                 raise ConfigError(f"config key {where}: n={n} is not a multiple of the shard size {size} (grow n by whole shards)")
     for fig_name, fig in config.get("figures", {}).items():
-        if fig["kind"] in ("coverage_table", "perplexity") and (len(fig["benchmarks"]) != 1 or [len(g) for g in fig["models"]] != [2]):
+        if fig["kind"] in ("coverage_table", "perplexity") and (len(fig.get("benchmarks", [])) != 1 or [len(g) for g in fig.get("models", [])] != [2]):
             raise ConfigError(f"config key figures.{fig_name}: a {fig['kind']} figure needs one benchmark and one group of two models (base, then RL)")
         if fig["kind"] == "perplexity" and not fig.get("problems"):
             raise ConfigError(f"config key figures.{fig_name}.problems: a perplexity figure needs the problem ids to score")
@@ -125,18 +125,18 @@ def check_config(config: dict[str, Any]) -> None:
                 raise ConfigError(f"config key figures.{fig_name}.filter.model: model {filt['model']!r} is not configured under models")
             if filt.get("setting", "default") != "default" and filt["setting"] not in settings:
                 raise ConfigError(f"config key figures.{fig_name}.filter.setting: setting {filt['setting']!r} is not configured under settings")
-        for bench in fig["benchmarks"]:
+        for bench in fig.get("benchmarks", []):
             if bench not in benchmarks:
                 raise ConfigError(f"config key figures.{fig_name}.benchmarks: benchmark {bench!r} is not configured under benchmarks")
         for curve in figure_curves(config, fig_name):
             if curve["model"] not in models:
                 raise ConfigError(f"config key figures.{fig_name}.models: model {curve['model']!r} is not configured under models")
-            for bench in fig["benchmarks"]:
+            for bench in fig.get("benchmarks", []):
                 setting = curve_setting(curve, bench)
                 if setting != "default" and setting not in settings:
                     raise ConfigError(f"config key figures.{fig_name}.models: setting {setting!r} is not configured under settings")
             if isinstance(curve["setting"], dict):
-                extra = sorted(set(curve["setting"]) - set(fig["benchmarks"]))
+                extra = sorted(set(curve["setting"]) - set(fig.get("benchmarks", [])))
                 if extra:
                     raise ConfigError(f"config key figures.{fig_name}.models: setting names benchmarks {extra} that the figure does not show")
         for run in figure_runs(config, fig_name):
@@ -153,7 +153,7 @@ def check_config(config: dict[str, Any]) -> None:
                     f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
                     f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
                 )
-        for bench in fig["benchmarks"]:
+        for bench in fig.get("benchmarks", []):
             if benchmarks[bench].get("family") == "vision" and benchmarks[bench].get("prompt", "model") == "model":
                 raise ConfigError(f"config key benchmarks.{bench}.prompt: a visual math benchmark needs a prompt that "
                                   "shows the image (easyr1, the paper's Fig 26)")

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from passk.analysis.checkpoint_tables import write_checkpoint_table
+from passk.analysis.curve_pairs import panel_pairs, write_pairs_table
 from passk.analysis.guess_filter import filtered_curve, read_filter
 from passk.analysis.tables import read_problems_csv
 from passk.errors import ConfigError
-from passk.figures import plots
+from passk.figures import checkpoint_plots, plots
 
 RunKey = tuple[str, str, str]
 
@@ -49,7 +51,7 @@ def figure_panels(spec: dict[str, Any], tables: dict[RunKey, str], key: str) -> 
         for bench in spec["benchmarks"]:
             entries = [
                 {"label": entry["label"], "role": entry["role"], "run": entry_run(entry, bench["name"]),
-                 "csv": tables[entry_run(entry, bench["name"])]}
+                 "csv": tables[entry_run(entry, bench["name"])], "checkpoint": entry.get("checkpoint")}
                 for entry in group
             ]
             panels.append({"title": _panel_title(spec, group, bench), key: entries})
@@ -96,6 +98,13 @@ def draw_figure(
                 panels = _filtered_panels(panels, run_tables(spec, problems), filter_json, workdir)
             plots.plot_passk_grid(panels, [out_png, out_pdf], settings=settings)
             plots.write_figure_data(panels, out_csv)
+    elif spec["kind"] == "checkpoint_curves":
+        panels = figure_panels(spec, run_tables(spec, curves), "curves")
+        checkpoint_plots.plot_checkpoint_grid(
+            panels, [out_png, out_pdf], settings=settings, color_by=spec.get("label_by") or "label",
+            fold_y=spec.get("fold_y") or False, delta_se_arrows=bool(spec.get("delta_se_arrows")),
+        )
+        plots.write_figure_data(panels, out_csv)
     elif spec["kind"] == "perplexity":
         if perplexity_csv is None:
             raise ConfigError(f"figures.{spec['name']}: a perplexity figure needs its perplexity table")
@@ -127,6 +136,32 @@ def draw_coverage_table(spec: dict[str, Any], *, problems: Sequence[str], out_md
         index_range=(index_range[0], index_range[1] + 1) if index_range else None,
         title=spec.get("title"),
     )
+
+
+def draw_checkpoint_table(spec: dict[str, Any], *, problems: Sequence[str], out_md: str, out_csv: str) -> None:
+    """Tables 2 and 3: pass@1 / pass@k of the first model group (base first) on every benchmark."""
+    tables = run_tables(spec, problems)
+    entries = [
+        {"label": e["label"], "role": e["role"], "problems": {b["name"]: tables[entry_run(e, b["name"])] for b in spec["benchmarks"]}}
+        for e in spec["groups"][0]
+    ]
+    write_checkpoint_table(entries, spec["benchmarks"], out_md, out_csv, title=spec.get("title"), k=spec.get("k"))
+
+
+def draw_pairs_table(spec: dict[str, Any], *, problems: Sequence[str], out_csv: str, out_md: str) -> None:
+    """ΔSE and the crossover k (with its bootstrap interval) of every pair of curves of every panel."""
+    panels = figure_panels(spec, run_tables(spec, problems), "curves")
+    pairs = [p for panel in panels for p in panel_pairs(panel["title"], [(c["label"], c["csv"]) for c in panel["curves"]])]
+    write_pairs_table(pairs, out_csv, out_md, title=f"{spec.get('title', spec['name'])}: ΔSE and crossover k of every pair of curves")
+
+
+def draw_training_logs(spec: dict[str, Any], settings: dict[str, Any], *, logs: Sequence[str], out_png: str, out_pdf: str, out_csv: str) -> None:
+    """Fig 18 from the training logs the rule hands over (in the order of ``spec["logs"]``)."""
+    entries = spec.get("logs") or []
+    if len(entries) != len(logs):
+        raise ConfigError(f"figures.{spec['name']}: {len(logs)} log files given for {len(entries)} logs")
+    merged = [{**entry, "path": path} for entry, path in zip(entries, logs)]
+    checkpoint_plots.plot_training_logs(merged, [out_png, out_pdf], out_csv, settings={"suptitle": spec.get("title"), **settings})
 
 
 # The boxes of Fig 6: (scorer, source of the responses).

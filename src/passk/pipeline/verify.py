@@ -14,6 +14,7 @@ from typing import Any
 
 from passk.benchmarks.registry import family as family_of
 from passk.io import sha256_file
+from passk.progress import Progress
 from passk.records.problems import load_problems
 from passk.records.samples import check_samples, read_samples
 from passk.records.verdicts import VERDICT_SCHEMA, write_verdicts
@@ -59,14 +60,17 @@ def verify_shard_files(
         log.info("%s: resuming, %d of %d verdicts from %s", samples_path, sum(k in done for k in keys), len(samples), progress.path)
     progress.start(keep=bool(done))
     ctx = VerifyContext(bench=bench, workers=max(1, int(workers)), verify=verify_cfg, sandbox=sandbox_cfg, groundtruth=groundtruth_path)
-    for chunk in _chunks([i for i, k in enumerate(keys) if k not in done], samples, cache.checkpoint_every()):
-        part = [samples[i] for i in chunk]
-        found = family.verify(problems, part, ctx)
-        if len(found) != len(part):
-            raise RuntimeError(f"verifier returned {len(found)} verdicts for {len(part)} samples")
-        keyed = [(keys[i], _plain(v)) for i, v in zip(chunk, found)]
-        done.update(keyed)
-        progress.append(keyed)
+    todo = [i for i, k in enumerate(keys) if k not in done]
+    with Progress(f"verify {samples_path}", len(todo), "samples", log=log) as counter:
+        for chunk in _chunks(todo, samples, cache.checkpoint_every()):
+            part = [samples[i] for i in chunk]
+            found = family.verify(problems, part, ctx)
+            if len(found) != len(part):
+                raise RuntimeError(f"verifier returned {len(found)} verdicts for {len(part)} samples")
+            keyed = [(keys[i], _plain(v)) for i, v in zip(chunk, found)]
+            done.update(keyed)
+            progress.append(keyed)
+            counter.advance(len(part))
     verdicts = [done[k] for k in keys]
     write_verdicts(out_path, verdicts)
     progress.remove()

@@ -13,10 +13,12 @@ option, else the model config's ``max_position_embeddings``) is below the longes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from passk.errors import ConfigError
+from passk.progress import Progress
 from passk.models.manifest import model_context_length
 from passk.prompts import BASE_STOPS, render_prompt, stop_strings
 from passk.records.problems import load_problems
@@ -25,6 +27,8 @@ from passk.sampling.backends import get_backend
 from passk.sampling.base import PromptRequest, SamplingSettings
 from passk.sampling.seeds import problem_seed, shard_seed
 from passk.sampling.vision import engine_options, image_prompt_tokens, request_images
+
+log = logging.getLogger(__name__)
 
 
 def shard_stop_strings(model: dict[str, Any], benchmark: dict[str, Any]) -> list[str]:
@@ -67,6 +71,22 @@ def _require(section: dict[str, Any], keys: Iterable[str], where: str) -> None:
     missing = [k for k in keys if k not in section]
     if missing:
         raise ConfigError(f"{where}: missing keys {missing}")
+
+
+def _generate_with_progress(engine: Any, requests: list[PromptRequest], settings: SamplingSettings, what: str) -> list[Any]:
+    """``engine.generate`` with its progress in the log at least once a minute (``passk.progress``).
+    vLLM gets the whole shard in one call (its scheduler needs it) and reports finished prompts
+    through a tqdm bar; other engines sample problem by problem anyway, so they get one call each
+    (the same samples: every request is seeded on its own)."""
+    with Progress(what, len(requests) * settings.n, "samples", log=log) as progress:
+        if engine.name == "vllm":
+            engine.progress_bar = progress.tqdm_class(per_update=settings.n)
+            return engine.generate(requests, settings)
+        outputs = []
+        for request in requests:
+            outputs += engine.generate([request], settings)
+            progress.advance(settings.n)
+        return outputs
 
 
 def sample_shard(
@@ -165,7 +185,7 @@ def sample_shards(
         for shard, out_path in zip(shards, out_paths):
             s_seed = shard_seed(model["name"], benchmark["name"], shard, base_seed)
             requests = [PromptRequest(pid, text, problem_seed(s_seed, pid), imgs) for pid, text, imgs in zip(ids, prompts, images)]
-            outputs = engine.generate(requests, settings)
+            outputs = _generate_with_progress(engine, requests, settings, f"sample {model['name']}/{benchmark['name']} shard {shard}")
             if len(outputs) != len(requests) or any(len(c) != shard_size for c in outputs):
                 raise RuntimeError(f"backend {backend['name']} returned {[len(c) for c in outputs]} completions, expected {shard_size} each")
             rows = []

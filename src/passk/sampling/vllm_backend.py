@@ -185,7 +185,8 @@ class VLLMBackend(Backend):
         """One ``LLM.generate`` call for the whole shard: one prompt and one seeded SamplingParams per problem."""
         stop_ids = special_stop_token_ids(self.tokenizer, settings.stop)
         params = [self._sampling_params(**sampling_params_kwargs(r, settings, stop_ids)) for r in requests]
-        outputs = self._llm.generate([vllm_prompt(r) for r in requests], params, use_tqdm=False)
+        # progress_bar: a tqdm class the caller may set (passk.progress) to log finished prompts
+        outputs = self._llm.generate([vllm_prompt(r) for r in requests], params, use_tqdm=getattr(self, "progress_bar", None) or False)
         if len(outputs) != len(requests):
             raise RuntimeError(f"vLLM returned {len(outputs)} outputs for {len(requests)} prompts")
         return [completions_from_request_output(o, settings.n, settings.stop) for o in outputs]

@@ -14,12 +14,15 @@ edited by mistake.
 
 from __future__ import annotations
 
+import json
 import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from passk.benchmarks.math.gold import gold_from_record, question_from_record
 from passk.errors import ConfigError, DataError
@@ -179,6 +182,34 @@ def load_records(path: Path, dataset: str, limit: int | None = None) -> list[dic
     return records
 
 
+# Omni-MATH-Rule's train/test split (paper §4.3: 2,000 / 821). The authors did not release theirs,
+# so ours is a seeded random draw, committed as problem ids beside this module (make_split).
+SPLIT_FILE = "omni_math_rule_split.json"
+SPLIT_SEED = 20250418
+SPLIT_SIZES = {"train": 2000, "test": 821}
+
+
+def make_split(n_records: int, seed: int = SPLIT_SEED, sizes: dict[str, int] = SPLIT_SIZES) -> dict[str, list[int]]:
+    """A seeded random partition of the 0-based line indices 0..n-1 into the named parts (each sorted)."""
+    if sum(sizes.values()) != n_records:
+        raise DataError(f"split sizes {sizes} do not add up to the {n_records} records")
+    order = np.random.default_rng(seed).permutation(n_records)
+    out, start = {}, 0
+    for part, size in sizes.items():
+        out[part] = sorted(int(i) for i in order[start:start + size])
+        start += size
+    return out
+
+
+def split_indices(dataset: str, part: str) -> set[int]:
+    """The line indices of one part of a dataset's committed split."""
+    path = Path(__file__).with_name(SPLIT_FILE)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["dataset"] != dataset or part not in data["parts"]:
+        raise ConfigError(f"split {part!r}: {path.name} splits {data['dataset']!r} into {sorted(data['parts'])}")
+    return {int(pid.rsplit("/", 1)[1]) for pid in data["parts"][part]}
+
+
 def prepare(name: str, cfg: dict[str, Any], data_dir: str | os.PathLike[str] | None, out_path: str | os.PathLike[str]) -> int:
     """Write benchmark ``name``'s canonical problem records to ``out_path`` (JSONL); return the count.
 
@@ -194,9 +225,13 @@ def prepare(name: str, cfg: dict[str, Any], data_dir: str | os.PathLike[str] | N
     if expected is not None:
         check_sha256(path, expected)
     dataset = cfg["dataset"]
-    records = load_records(path, dataset, limit)
-    if expected is not None and limit is None and len(records) != SOURCES[dataset].records and "sha256" not in cfg:
+    split = cfg.get("split")
+    records = load_records(path, dataset, None if split else limit)
+    if expected is not None and (limit is None or split) and len(records) != SOURCES[dataset].records and "sha256" not in cfg:
         raise DataError(f"{path}: {len(records)} records, expected {SOURCES[dataset].records}")
+    if split:
+        keep = split_indices(dataset, str(split))
+        records = [rec for rec in records if rec["index"] in keep][:limit]
     for rec in records:
         rec["benchmark"] = name
     return write_jsonl(out_path, records)

@@ -1,0 +1,54 @@
+"""Models and training logs the user has still to fill in: found, reported, and their figures skipped.
+
+Some figures need what the paper's authors did not release: their RL checkpoints (Sec. 4's Figs 1
+right, 8, 14, 15 and Tables 2, 3; Fig 4 right's vision RL model) and training logs (Fig 18).
+``config/config.yaml`` lists each as a model with ``path: null`` (or a log with ``path: null``).
+Before the run grid is built, :func:`skip_unfilled` removes the figures that need one of them, and
+the unfilled models, and returns a message per skipped figure saying what to fill in; the workflow
+prints them at plan time and a skipped figure's own target stops with its message. So the dry run
+of the paper grid plans everything else and never fails for them, and filling in a path brings the
+figure back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def unfilled_models(config: dict[str, Any]) -> list[str]:
+    """Models whose weights the user has still to name: an explicit ``path: null`` and no other
+    source (a model with no source key at all stays a config error)."""
+    return [name for name, spec in config["models"].items()
+            if "path" in spec and spec["path"] is None and spec.get("hf_id") is None and spec.get("tiny") is None]
+
+
+def _figure_models(fig: dict[str, Any]) -> list[str]:
+    names = [e if isinstance(e, str) else e["model"] for group in fig.get("models") or [] for e in group]
+    if fig.get("filter"):
+        names.append(fig["filter"]["model"])
+    return list(dict.fromkeys(names))
+
+
+def skip_unfilled(config: dict[str, Any]) -> dict[str, str]:
+    """Drop (in place) every figure that needs an unfilled model or training log, and the unfilled
+    models; return ``{figure: message saying what to fill in}``."""
+    unfilled = set(unfilled_models(config))
+    messages: dict[str, str] = {}
+    for name, fig in list(config["figures"].items()):
+        if fig.get("kind") == "training_curves":
+            fig.setdefault("models", [])
+            fig.setdefault("benchmarks", [])
+        missing = [m for m in _figure_models(fig) if m in unfilled]
+        missing_logs = [log["label"] for log in fig.get("logs") or [] if log.get("path") is None]
+        if not missing and not missing_logs:
+            continue
+        del config["figures"][name]
+        what = [f"set models.{m}.path to the directory of your checkpoint for {config['models'][m].get('label', m)!r}" for m in missing]
+        what[-1:] = [what[-1] + " (or give hf_id + revision instead of a path)"] if missing else []
+        what += [f"figures.{name}.logs path of {', '.join(repr(x) for x in missing_logs)} (a CSV or JSON-lines export)"] if missing_logs else []
+        messages[name] = f"figure {name} is skipped until you fill in: " + "; ".join(what) + f"; then run `snakemake {name}`"
+    for model in unfilled:
+        del config["models"][model]
+        for bench in config["benchmarks"].values():
+            (bench.get("n_per_model") or {}).pop(model, None)
+    return messages
