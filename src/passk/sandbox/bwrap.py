@@ -165,8 +165,8 @@ class BwrapSandbox(Sandbox):
         notes = ["sandbox: no writable cgroup here, so memory is capped per address space (RLIMIT_AS) and by the fork "
                  "server's 20 ms meter of the program's processes, SysV and POSIX shared memory and memfds, not by the kernel"]
         if os.geteuid() == 0:
-            notes.append("sandbox: running as root without a writable cgroup: RLIMIT_NPROC does not bind root, so the "
-                         "number of a program's processes is not capped")
+            notes.append("sandbox: running as root without a writable cgroup: RLIMIT_NPROC does not bind root, so a "
+                         "program's processes and threads are capped only by the fork server's 20 ms meter")
         return notes
 
     def spawn(self, argv: list[str], *, files: dict[str, bytes], limits: SandboxLimits) -> Spawned:

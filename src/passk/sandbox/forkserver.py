@@ -27,8 +27,10 @@ What keeps one program from touching the server or another program's verdict:
   the host's, see the job's ``nproc``), a fresh working directory.
 - A meter, every 20 ms while a program runs: the program's anonymous memory over what it
   inherited, in every one of its processes, plus SysV shared memory, memfds and ``/dev/shm``;
-  over the cap the program is killed (``memory``). Where no cgroup can be written this is the
-  only bound on the program's memory as a whole; with one, the cgroup bounds it too.
+  over the cap the program is killed (``memory``); and its processes and threads, over
+  ``max_processes`` it is killed (``processes``). Where no cgroup can be written this is the only
+  bound on the program's memory as a whole (and, for root, on its process count); with one, the
+  cgroup bounds them too.
 - After each program: SIGKILL every other process (``kill(-1)``, or the subreaper's descendants
   when not PID 1) until none is left; empty the scratch directory (except the server's files and
   the mount points in it), ``/dev/shm`` and ``/dev/mqueue`` with a walk that never recurses and
@@ -153,12 +155,34 @@ def _task_count():
 class Meter:
     """Memory a program holds beyond what an address-space limit sees, polled from outside it."""
 
-    def __init__(self, me, base_anon_kb):
+    def __init__(self, me, base_anon_kb, pid1):
         self.me = me
         self.base_anon_kb = base_anon_kb
+        self.pid1 = pid1
 
     def program_pids(self):
-        return [p for p in _pids() if p != self.me]
+        """Every process but the server: the namespace's, or (not PID 1) the server's descendants."""
+        if self.pid1:
+            return [p for p in _pids() if p != self.me]
+        children = {}
+        for pid in _pids():
+            children.setdefault(_ppid(pid), []).append(pid)
+        out, stack = [], list(children.get(self.me, []))
+        while stack:
+            pid = stack.pop()
+            out.append(pid)
+            stack += children.get(pid, [])
+        return out
+
+    def tasks(self):
+        """Processes and threads of the program (a backstop where RLIMIT_NPROC and pids.max do not bind)."""
+        n = 0
+        for pid in self.program_pids():
+            try:
+                n += len(os.listdir(f"/proc/{pid}/task"))
+            except OSError:
+                pass
+        return n
 
     def used(self):
         total = 0
@@ -271,6 +295,7 @@ def wipe(root, keep, deadline):
             path = os.path.dirname(path)
             ancestors.add(path)
     try:
+        os.chmod(root, os.stat(root).st_mode & 0o7777 | 0o700)  # a program may have locked it
         os.chdir(root)
         names = [None]  # the name of each directory we stand in, below root
         logical = [root]  # its full path while it may still lead to a kept path, else None
@@ -345,6 +370,9 @@ def _child(harness, seccomp, wire, task, code, wfd, job, workdir, nproc, wall):
     """The forked child: limits, filter, a fresh directory, then the harness. Never returns."""
     try:
         os.setsid()
+        # Inherited from the server, non-dumpable would hide /proc/<pid>/fd from the server's meter;
+        # the program has no one else to expose it to (ptrace is denied by the filter anyway).
+        _prctl(PR_SET_DUMPABLE, 1)
         try:  # if memory runs out in the sandbox's cgroup, the OOM killer takes the program, not the server
             with open("/proc/self/oom_score_adj", "w") as fh:
                 fh.write("1000")
@@ -424,6 +452,7 @@ class Server:
         steps = [float(limits["ready"])] + [float(x) for x in limits["tests"]]
         line_cap, total_cap = int(self.job["line_cap"]), int(self.job["total_cap"])
         memory_cap = int(self.job["memory_bytes"])
+        task_cap = int(self.job["max_processes"])
         self.frame(b"S", index)
         rfd, wfd = os.pipe()
         t0 = time.monotonic()
@@ -457,6 +486,9 @@ class Server:
                 next_meter = now + METER_EVERY
                 if meter.used() > memory_cap:
                     killed = "memory"
+                    break
+                if meter.tasks() > task_cap:
+                    killed = "processes"
                     break
             if eof:
                 if status is None:
@@ -531,7 +563,7 @@ class Server:
         keep_paths |= {p for p in _mount_points() if p.startswith(SCRATCH + "/")}
         state = guarded_state()
         me = os.getpid()
-        meter = Meter(me, _status_kb("self", "RssAnon:"))
+        meter = Meter(me, _status_kb("self", "RssAnon:"), self.pid1)
         ipc_before = None if self.pid1 else _ipc_ids()
         self.frame(b"R", 0, 0, json.dumps({"pid1": self.pid1}).encode())
         for n, (index, task_number, code, wall) in enumerate(job["programs"]):

@@ -56,7 +56,7 @@ class Ended:
     """How a program's run ended, from the server's and the kernel's evidence."""
 
     lines: int  # how many lines it sent (0: not even "ready")
-    killed: str | None  # "timeout" (a step's limit or its wall clock), "memory" (the meter), "output" (a cap), "judge", or None
+    killed: str | None  # "timeout" (a step's limit or its wall clock), "memory" / "processes" (the meter), "output" (a cap), "judge", or None
     exit: int | None
     signal: int | None
     secs: float

@@ -197,6 +197,8 @@ class CheckJudge(Judge):
             return Outcome("timeout", f"{self._label(i)}: exceeded its time limit", i >= self.plus_start)
         if ended.killed == "output":
             return Outcome("runtime_error", f"{self._label(i)}: sent back more than the output cap", i >= self.plus_start)
+        if ended.killed == "processes":
+            return Outcome("runtime_error", f"{self._label(i)}: more processes and threads than the cap", i >= self.plus_start)
         how = f"killed by signal {ended.signal}" if ended.signal else f"exit code {ended.exit}"
         return Outcome("runtime_error", f"{self._label(i)}: the program ended before finishing its tests ({how})", i >= self.plus_start)
 

@@ -113,5 +113,7 @@ class LcbJudge(Judge):
             return Outcome("timeout", f"{where}: Time Limit Exceeded")
         if ended.killed == "output":
             return Outcome("runtime_error", f"{where}: sent back more than the output cap")
+        if ended.killed == "processes":
+            return Outcome("runtime_error", f"{where}: more processes and threads than the cap")
         how = f"signal {ended.signal}" if ended.signal else f"exit code {ended.exit}"
         return Outcome("runtime_error", f"{where}: the program ended the process before its tests were done ({how})")
