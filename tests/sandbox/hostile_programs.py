@@ -15,8 +15,15 @@ GOOD = 'def add(a, b):\n    """Return a + b."""\n    return a + b\n'
 # A correct program that fails (raises) if anything of an earlier program is visible: files in the
 # scratch space or /dev/shm, SysV IPC objects, POSIX message queues, a changed nice value or scheduler.
 GOOD_AND_CLEAN = '''import os
+def only_mounts(p):
+    # a checkout or venv under the host's /tmp is bound read-only inside the scratch tmpfs
+    if os.path.ismount(p):
+        return True
+    if os.path.islink(p) or not os.path.isdir(p):
+        return False
+    return all(only_mounts(os.path.join(p, n)) for n in os.listdir(p))
 def add(a, b):
-    here = [n for n in os.listdir('/tmp') if not n.endswith('.py') and not n.startswith('run-')]
+    here = [n for n in os.listdir('/tmp') if not n.endswith('.py') and not n.startswith('run-') and not only_mounts('/tmp/' + n)]
     assert not here, here
     assert os.listdir(os.getcwd()) == ['program.py'], os.listdir(os.getcwd())
     for d in ('/dev/shm', '/dev/mqueue'):
