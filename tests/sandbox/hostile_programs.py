@@ -91,6 +91,8 @@ def hostile(canary: str, port: int) -> dict[str, str]:
         "huge_output": "import os\ndef add(a, b):\n    while True:\n        os.write(1, b'x' * 65536)\n        os.write(2, b'y' * 65536)\n",
         "print_flood": "def add(a, b):\n    while True:\n        print('x' * 10000)\n",
         "huge_return_value": "def add(a, b):\n    return 'x' * (200 << 20)\n",
+        "line_over_the_cap": "def add(a, b):\n    return 'x' * (3 << 20)\n",
+        "lines_over_the_total_cap": "import os\ndef add(a, b):\n    line = b'{\"o\": \"' + b'x' * (1 << 19) + b'\", \"k\": 0}\\n'\n    for fd in range(3, 64):\n        try:\n            for _ in range(64):\n                os.write(fd, line)\n        except OSError:\n            pass\n    return a - b\n",
         "nested_return_value": "def add(a, b):\n    x = []\n    for _ in range(5000):\n        x = [x]\n    return x\n",
         "self_containing_list": "def add(a, b):\n    x = []\n    x.append(x)\n    return x\n",
         "generator_return": "def add(a, b):\n    return (i for i in range(a + b))\n",

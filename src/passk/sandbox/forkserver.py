@@ -521,16 +521,19 @@ class Server:
                 continue
             total += len(chunk)
             buf += chunk
-            while True:
+            while killed is None:
                 cut = buf.find(b"\n")
                 if cut < 0:
+                    break
+                if cut > line_cap:
+                    killed = "output"
                     break
                 line = bytes(buf[:cut])
                 del buf[: cut + 1]
                 self.frame(b"L", index, lines, line)
                 lines += 1
                 step_start = time.monotonic()
-            if total > total_cap or len(buf) > line_cap:
+            if killed is not None or total > total_cap or len(buf) > line_cap:
                 killed = "output"
                 break
         if status is None:
