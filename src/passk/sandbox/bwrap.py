@@ -11,8 +11,8 @@ Layout inside the sandbox:
 - ``/tmp`` is a tmpfs of ``limits.scratch_mb``, mounted before the read-only binds (so a checkout
   or venv under the host's ``/tmp`` stays visible), and the working directory: with a capped
   ``/dev/shm`` and a private ``/dev/mqueue``, the only writable places;
-- an empty environment except a fixed ``PATH``/``LANG``/``HOME=/tmp`` and single-thread BLAS knobs
-  (so an address-space cap does not break numpy's thread start-up).
+- an empty environment except a fixed ``PATH``/``LANG``/``HOME=/tmp``, single-thread BLAS knobs and
+  two malloc arenas (so an address-space cap does not break numpy's or a program's threads).
 
 Limits: ``prlimit`` applies RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_CPU (a backstop) and RLIMIT_CORE before
 bwrap starts. RLIMIT_NPROC is set by the fork server for each program inside the sandbox's own
@@ -48,6 +48,8 @@ SAFE_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
+    # glibc reserves 64 MB of address space per thread arena: under RLIMIT_AS a dozen threads would fail
+    "MALLOC_ARENA_MAX": "2",
 }
 _available_cache: tuple[bool, str] | None = None
 

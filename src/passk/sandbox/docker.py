@@ -33,7 +33,8 @@ class DockerSandbox(Sandbox):
     def __init__(self, *, image: str = "passk-sandbox:latest", python: str = IMAGE_PYTHON) -> None:
         self.image = image
         self.python = python
-        self.site_packages: tuple[str, ...] = ()  # the image's python finds its own packages
+        # where the image's python keeps numpy: Debian's python3-numpy (build-local.sh) or pip's (python:3.11-slim)
+        self.site_packages: tuple[str, ...] = ("/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11/site-packages")
         self.docker = shutil.which("docker") or "docker"
 
     @classmethod
@@ -65,9 +66,10 @@ class DockerSandbox(Sandbox):
                 fh.write(data)
             os.chmod(path, 0o644)
         name = f"passk-{secrets.token_hex(8)}"
+        cidfile = os.path.join(staging, "cid")
         env = [x for k, v in SAFE_ENV.items() for x in ("--env", f"{k}={v}")]
         cmd = [
-            self.docker, "run", "-i", "--rm", "--name", name,
+            self.docker, "run", "-i", "--rm", "--name", name, "--cidfile", cidfile,
             "--network", "none", "--read-only", "--ipc", "private",
             "--tmpfs", f"/tmp:rw,exec,size={limits.scratch_mb}m,mode=1777",
             "--shm-size", f"{limits.scratch_mb}m",
@@ -90,5 +92,29 @@ class DockerSandbox(Sandbox):
             subprocess.run([self.docker, "rm", "-f", name], capture_output=True, timeout=60)
             shutil.rmtree(staging, ignore_errors=True)
 
+        def oom_kills() -> int | None:
+            try:
+                with open(cidfile) as fh:
+                    cid = fh.read().strip()
+            except OSError:
+                return None
+            return _container_oom_kills(cid) if cid else None
+
         # docker's pids limit is a cgroup: RLIMIT_NPROC would count every container of uid 65534
-        return Spawned(proc, cleanup=[remove], pid1=True, nproc_private=False)
+        return Spawned(proc, oom_kills=oom_kills, cleanup=[remove], pid1=True, nproc_private=False)
+
+
+def _container_oom_kills(cid: str) -> int | None:
+    """The OOM-kill count of a container's memory cgroup (v1 cgroupfs or v2 systemd layouts)."""
+    for path, key in ((f"/sys/fs/cgroup/memory/docker/{cid}/memory.oom_control", "oom_kill"),
+                      (f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.events", "oom_kill"),
+                      (f"/sys/fs/cgroup/docker/{cid}/memory.events", "oom_kill")):
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    k, _, v = line.partition(" ")
+                    if k == key:
+                        return int(v)
+        except (OSError, ValueError):
+            continue
+    return None

@@ -368,6 +368,10 @@ class _Loop:
                 tail = self.stderr.decode("utf-8", "replace").strip()[-500:]
                 self.fault = self.fault or f"the fork server ended (exit status {rc}) {tail}".strip()
         unreached = list(range(self.next_index, len(self.programs)))
+        if unreached and not self.fault:
+            rc = self.spawned.proc.poll()
+            tail = self.stderr.decode("utf-8", "replace").strip()[-500:]
+            self.fault = f"the fork server ended early (exit status {rc}) {tail}".strip()
         return _Served(self.outcomes, unreached, died, self.fault, self.next_index > 0)
 
 
