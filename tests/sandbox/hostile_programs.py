@@ -109,7 +109,7 @@ def hostile(canary: str, port: int) -> dict[str, str]:
         "read_env_secret": "import os\ndef add(a, b):\n    return os.environ['PASSK_TEST_SECRET']\n",
         "read_home": "import os\ndef add(a, b):\n    return os.listdir(os.path.expanduser('~root'))\n",
         # the interpreter's prefix and the venv are bound read-only at their host paths; nothing else of the host
-        "sees_host_files": _if_works("any(os.path.exists(p) for p in ('/etc/passwd', '/etc/shadow', '/home', '/root/.bashrc', '/work/shared', '/var/log', '/run'))"),
+        "sees_host_files": _if_works(f"any(os.path.exists(p) for p in ({canary!r}, '/work/shared', '/home/passk-ci', '/var/lib/docker')) or len(open('/etc/shadow').read()) > 0"),
         "proc_1_environ": _if_works("len(open('/proc/1/environ', 'rb').read()) >= 0"),
         "writes_outside_scratch": _if_works("open('/usr/passk_pwned', 'w').write('x') == 1"),
         "ctypes_system": "import ctypes\ndef add(a, b):\n    ctypes.CDLL(None).system(b'touch /tmp/../pwned_ctypes; echo hi > %s')\n    return a + b + 1\n" % canary,

@@ -66,7 +66,8 @@ class DockerSandbox(Sandbox):
                 fh.write(data)
             os.chmod(path, 0o644)
         name = f"passk-{secrets.token_hex(8)}"
-        cidfile = os.path.join(staging, "cid")
+        ciddir = tempfile.mkdtemp(prefix="passk-docker-cid-")  # not in staging: everything there is copied in
+        cidfile = os.path.join(ciddir, "cid")
         env = [x for k, v in SAFE_ENV.items() for x in ("--env", f"{k}={v}")]
         cmd = [
             self.docker, "run", "-i", "--rm", "--name", name, "--cidfile", cidfile,
@@ -86,11 +87,13 @@ class DockerSandbox(Sandbox):
                                     start_new_session=True, close_fds=True)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(ciddir, ignore_errors=True)
             raise
 
         def remove() -> None:
             subprocess.run([self.docker, "rm", "-f", name], capture_output=True, timeout=60)
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(ciddir, ignore_errors=True)
 
         def oom_kills() -> int | None:
             try:
