@@ -50,8 +50,6 @@ class Spawned:
     cleanup: list[Callable[[], None]] = field(default_factory=list)
     #: whether the fork server inside runs as PID 1 of a private pid namespace
     pid1: bool = True
-    #: whether the kernel counts RLIMIT_NPROC for this sandbox apart from the host user's other processes
-    nproc_private: bool = True
 
     def close(self) -> None:
         """SIGKILL the whole tree (the process leads its own session), reap it, run the clean-ups."""
@@ -84,6 +82,9 @@ class Sandbox(ABC):
     isolates: bool = True
     python: str = "python3"
     site_packages: tuple[str, ...] = ()
+    #: whether the kernel counts RLIMIT_NPROC inside this sandbox apart from the host user's other
+    #: processes (a private user namespace), so the fork server may set it per program
+    nproc_private: bool = False
 
     @classmethod
     @abstractmethod

@@ -65,6 +65,7 @@ class BwrapSandbox(Sandbox):
 
     name = "bwrap"
     isolates = True
+    nproc_private = True  # its own user namespace: the kernel counts the sandbox's tasks apart
 
     def __init__(
         self,
@@ -243,8 +244,7 @@ class BwrapSandbox(Sandbox):
             raise
         _close_all(fds)  # the child has its copies
         cleanup = [cg.kill_all_and_remove] if cg is not None else []
-        return Spawned(proc, oom_kills=cg.oom_kills if cg is not None else (lambda: None), cleanup=cleanup,
-                       pid1=True, nproc_private=True)
+        return Spawned(proc, oom_kills=cg.oom_kills if cg is not None else (lambda: None), cleanup=cleanup, pid1=True)
 
 
 def _close_all(fds: list[int]) -> None:

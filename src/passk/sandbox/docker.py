@@ -104,7 +104,7 @@ class DockerSandbox(Sandbox):
             return _container_oom_kills(cid) if cid else None
 
         # docker's pids limit is a cgroup: RLIMIT_NPROC would count every container of uid 65534
-        return Spawned(proc, oom_kills=oom_kills, cleanup=[remove], pid1=True, nproc_private=False)
+        return Spawned(proc, oom_kills=oom_kills, cleanup=[remove], pid1=True)
 
 
 def _container_oom_kills(cid: str) -> int | None:

@@ -72,4 +72,4 @@ class ProcessSandbox(Sandbox):
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        return Spawned(proc, cleanup=[lambda: shutil.rmtree(scratch, ignore_errors=True)], pid1=False, nproc_private=False)
+        return Spawned(proc, cleanup=[lambda: shutil.rmtree(scratch, ignore_errors=True)], pid1=False)

@@ -172,11 +172,12 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
         "max_processes": int(limits.max_processes),
         "line_cap": harness.line_cap,
         "total_cap": harness.total_cap,
+        "nproc": bool(sandbox.nproc_private),
     }
     files = {**SERVER_FILES, harness.name: harness.source}
     argv = [sandbox.python, *ISOLATED, "forkserver.py"]
-    probe = json.dumps(job, ensure_ascii=True).encode("ascii")
-    server_mb = 1024 + 8 * (len(probe) >> 20)  # the server holds the tasks (several times their JSON) beside a program
+    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
+    server_mb = 1024 + 8 * (len(payload) >> 20)  # the server holds the tasks (several times their JSON) beside a program
     box = SandboxLimits(
         wall_seconds=sum(p.wall for p in programs) + 60.0,
         memory_mb=int(limits.memory_mb) + server_mb,
@@ -189,8 +190,6 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
         spawned = sandbox.spawn(argv, files=files, limits=box)
     except OSError as exc:
         return _Served({}, list(range(len(programs))), None, f"could not start: {exc}", False)
-    job["nproc"] = spawned.nproc_private
-    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
     try:
         return _Loop(spawned, programs, harness, struct.pack(">Q", len(payload)) + payload).run()
     finally:
