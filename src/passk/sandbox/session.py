@@ -30,6 +30,7 @@ import os
 import selectors
 import struct
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,22 +64,22 @@ class Ended:
     oom: bool  # the sandbox's cgroup saw an OOM kill while it ran
 
 
-class Judge:
+class Judge(ABC):
     """Decides one program's outcome from its lines; one instance per run of the program."""
 
+    @abstractmethod
     def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
         """Take line ``k`` (0 is the harness's "ready"): ``message``, or None and why it is unreadable.
 
         Returns True when the outcome is decided and the program should be stopped."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unjudgeable(self, k: int, why: str) -> None:
         """Judging line ``k`` raised: the program's output was not something the judge can accept."""
-        raise NotImplementedError
 
+    @abstractmethod
     def end(self, ended: Ended) -> Any:
         """The program's outcome, now that it is over."""
-        raise NotImplementedError
 
 
 @dataclass

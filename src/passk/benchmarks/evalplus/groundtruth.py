@@ -80,6 +80,7 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         if judge.error:
             raise DataError(f"{where} failed on its {which} input {i}: {judge.error}")
         e = judge.ended
+        assert e is not None  # run_programs ends every program
         if e.oom or e.killed in ("timeout", "memory", "output"):
             reason = {"timeout": "time limit", "memory": "memory limit", "output": "output cap"}.get(e.killed or "", "memory limit")
             return f"exceeded the {reason} on {which} input {i}"

@@ -212,6 +212,7 @@ class RecordJudge(Judge):
         self.times: list[float] = []
         self.ready = False
         self.error = ""
+        self.ended: Ended | None = None
 
     def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
         if message is None:
