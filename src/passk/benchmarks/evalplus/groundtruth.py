@@ -77,10 +77,12 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         """Why a record run is incomplete; a DataError when the canonical solution itself failed."""
         i = len(judge.outputs)
         where = f"{problems_path}: canonical solution of {problem['id']}"
-        if judge.error:
-            raise DataError(f"{where} failed on its {which} input {i}: {judge.error}")
         e = judge.ended
         assert e is not None  # run_programs ends every program
+        if judge.memory:
+            return f"exceeded the memory limit on {which} input {i} ({judge.error})"
+        if judge.error:
+            raise DataError(f"{where} failed on its {which} input {i}: {judge.error}")
         if e.oom or e.killed in ("timeout", "memory", "output"):
             reason = {"timeout": "time limit", "memory": "memory limit", "output": "output cap"}.get(e.killed or "", "memory limit")
             return f"exceeded the {reason} on {which} input {i}"

@@ -156,7 +156,12 @@ def run(task, code, send):
                 msg["s"] = secs
             else:
                 msg["k"] = 0 if type(out) in _PLAIN_SCALARS or type(out) in (list, tuple, set, frozenset, dict) else 1
+            del value
+            send(msg)
+        except MemoryError:  # the output does not fit in the program's memory once encoded
+            msg = value = out = None
+            send({"x": "MemoryError", "d": "MemoryError while sending the output"})
+            return
         except BaseException as exc:  # noqa: BLE001 - not plain data: the judge calls it a wrong output
             send({"x": "unplain", "d": _short(f"{type(exc).__name__}: {exc}")})
             return
-        send(msg)

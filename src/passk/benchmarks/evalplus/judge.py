@@ -212,6 +212,7 @@ class RecordJudge(Judge):
         self.times: list[float] = []
         self.ready = False
         self.error = ""
+        self.memory = False  # the error was a MemoryError: the canonical solution exceeded the memory limit
         self.ended: Ended | None = None
 
     def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
@@ -220,6 +221,7 @@ class RecordJudge(Judge):
             return True
         if "x" in message:
             self.error = str(message.get("d") or message.get("x"))[:800]
+            self.memory = message.get("x") == "MemoryError"
             return True
         if k == 0:
             self.ready = message == {"r": 1}
