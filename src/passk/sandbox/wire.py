@@ -10,7 +10,9 @@ Values: JSON's own (None, bool, str, small int, finite float, list) plus tagged 
 what JSON lacks: ``{"$int": hex}`` (big ints; hex because decimal conversion is quadratic),
 ``{"$float": "inf"|"-inf"|"nan"}``, ``{"$tuple": [...]}``, ``{"$set": [...]}``,
 ``{"$frozenset": [...]}``, ``{"$dict": [[k, v], ...]}``, ``{"$complex": [re, im]}``,
-``{"$bytes": base64}``.
+``{"$bytes": base64}``; long lists of floats, or of ints and floats a double holds exactly, as
+``{"$f64": base64 doubles}`` and ``{"$num": [base64 doubles, base64 int flags]}`` (float text
+would cost more than the tests).
 
 Shipped into the sandbox as a file (stdlib only) and imported by the host: the encoder runs in
 the program's process (a program that patches it changes only its own outputs), the decoder in
@@ -21,14 +23,69 @@ import base64
 import binascii
 import json
 import math
+from array import array
 
 MAX_DEPTH = 64  # nesting of one value; benchmark outputs are a few levels deep
 _SPECIAL_FLOATS = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
-_TAGS = ("$int", "$float", "$tuple", "$set", "$frozenset", "$dict", "$complex", "$bytes")
+_TAGS = ("$int", "$float", "$f64", "$num", "$tuple", "$set", "$frozenset", "$dict", "$complex", "$bytes")
 
 
 class WireError(ValueError):
     """A message that is not well-formed bounded plain data."""
+
+
+_JSON_SCALARS = frozenset((str, bool, type(None)))
+_NUMBERS = frozenset((int, float))
+_INT_FLAG = {int: 1, float: 0}.__getitem__
+_PACK_MIN = 16  # lists at least this long of floats (or ints and floats) travel as packed doubles
+
+
+def _flat_json(x):
+    """Whether list ``x`` holds only scalars JSON carries exactly, checked at C speed (outputs are
+    often long flat lists, and a walk in Python per element would cost more than the tests)."""
+    types = set(map(type, x))
+    if types <= _JSON_SCALARS:
+        return True
+    if not types <= _NUMBERS:
+        return False
+    try:  # an int beyond a double's range raises; one within it has at most 309 digits: JSON is exact
+        return all(map(math.isfinite, x))
+    except OverflowError:
+        return False
+
+
+def _packed(x):
+    """A long list of floats, or of ints and floats that doubles hold exactly, as base64 doubles
+    (and a byte per element saying which were ints): float text costs far more than the tests."""
+    if len(x) < _PACK_MIN:
+        return None
+    types = set(map(type, x))
+    if types == {float}:
+        return {"$f64": base64.b64encode(array("d", x).tobytes()).decode("ascii")}
+    if types == {int, float}:
+        try:
+            values = array("d", x)
+        except OverflowError:
+            return None
+        if max(map(abs, values)) >= 2.0**53 and values.tolist() != x:  # an int a double cannot hold exactly
+            return None
+        mask = bytes(map(_INT_FLAG, map(type, x)))
+        return {"$num": [base64.b64encode(values.tobytes()).decode("ascii"), base64.b64encode(mask).decode("ascii")]}
+    return None
+
+
+def _unpack_doubles(text):
+    if type(text) is not str:
+        raise WireError("packed numbers need a string")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise WireError("bad packed numbers") from None
+    if len(raw) % 8:
+        raise WireError("bad packed numbers")
+    values = array("d")
+    values.frombytes(raw)
+    return values.tolist()
 
 
 def encode(x, depth=0):
@@ -43,6 +100,11 @@ def encode(x, depth=0):
     if t is float:
         return x if math.isfinite(x) else {"$float": repr(x)}
     if t is list:
+        packed = _packed(x)
+        if packed is not None:
+            return packed
+        if _flat_json(x):
+            return x
         return [encode(v, depth + 1) for v in x]
     if t is tuple:
         return {"$tuple": [encode(v, depth + 1) for v in x]}
@@ -74,6 +136,8 @@ def decode(x, depth=0):
             raise WireError("non-finite float outside its tag")
         return x
     if t is list:
+        if _flat_json(x):  # JSON's own scalars only (json.loads makes nothing else but dicts and lists)
+            return x
         return [decode(v, depth + 1) for v in x]
     if t is not dict or len(x) != 1:
         raise WireError(f"not a tagged value: {type(x).__name__}")
@@ -92,6 +156,22 @@ def decode(x, depth=0):
         if v not in _SPECIAL_FLOATS:
             raise WireError("bad $float")
         return _SPECIAL_FLOATS[v]
+    if tag == "$f64":
+        return _unpack_doubles(v)
+    if tag == "$num":
+        if type(v) is not list or len(v) != 2:
+            raise WireError("bad $num")
+        values = _unpack_doubles(v[0])
+        try:
+            mask = base64.b64decode(v[1], validate=True) if type(v[1]) is str else None
+        except (binascii.Error, ValueError):
+            mask = None
+        if mask is None or len(mask) != len(values) or not set(mask) <= {0, 1}:
+            raise WireError("bad $num")
+        try:
+            return [int(f) if m else f for f, m in zip(values, mask)]
+        except (OverflowError, ValueError):
+            raise WireError("bad $num") from None
     if tag == "$bytes":
         if type(v) is not str:
             raise WireError("$bytes needs a string")

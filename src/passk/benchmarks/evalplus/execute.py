@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from passk.benchmarks.evalplus import harness as H
-from passk.benchmarks.evalplus.judge import MBPP_OUTPUT_NOT_NONE_TASKS, NO_CODE, CheckJudge, Outcome
+from passk.benchmarks.evalplus.judge import MBPP_OUTPUT_NOT_NONE_TASKS, NO_CODE, CheckJudge, Outcome, is_floats
 from passk.benchmarks.evalplus.prepare import test_inputs
 from passk.errors import DataError
 from passk.sandbox import wire
@@ -66,6 +66,9 @@ class TaskPlan:
         self.atol = problem["tests"].get("atol") or 0
         self.inputs = base + plus
         self.expected = gt["base"] + gt["plus"]
+        self.expected_raw = gt.get("raw")
+        # evalplus forces atol to 1e-6 after a float expected output: known per test once, not per program
+        self.float_expected = [is_floats(v) for v in self.expected]
         self.labels = [f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in plus_ids]
         self.n = len(self.inputs)
         self.plus_start = len(base)
@@ -88,7 +91,7 @@ class TaskPlan:
     def judge(self) -> CheckJudge:
         """A fresh judge for one run of one program."""
         return CheckJudge(self.dataset, self.entry_point, self.atol, self.inputs, self.expected, self.labels,
-                          self.plus_start, self.line_cap)
+                          self.plus_start, self.line_cap, self.expected_raw, self.float_expected)
 
 
 def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> list[Outcome]:

@@ -42,8 +42,8 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
     """Run every canonical solution once in the sandbox; write expected outputs and per-test runtimes.
 
     Output (gzipped JSON, written atomically): ``{"meta": {...}, "tasks": {task_id: {"base": [...],
-    "plus": [...], "base_time": [...], "plus_time": [...], ["plus_kept": [...], "plus_dropped":
-    [{"index", "why"}]]}}}`` with outputs in ``passk.sandbox.wire``'s encoding; every task's entry
+    "plus": [...], "base_time": [...], "plus_time": [...], "base_bytes": [...], "plus_bytes": [...],
+    ["plus_kept": [...], "plus_dropped": [{"index", "why"}]]}}}`` with outputs in ``passk.sandbox.wire``'s encoding; every task's entry
     stands on its own (a per-task layout can split the file as it is). The canonical solution
     runs through the same fork server and harness as any program, in ``record`` mode.
 
@@ -95,25 +95,26 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         entry: dict[str, Any] = {}
         if len(got_base.outputs) != len(base):
             raise DataError(f"{problems_path}: canonical solution of {problem['id']} {failed(problem, 'base', got_base)}")
-        entry.update(base=got_base.outputs, base_time=got_base.times)
+        entry.update(base=got_base.outputs, base_time=got_base.times, base_bytes=got_base.sizes)
         if len(got_plus.outputs) == len(plus):
-            entry.update(plus=got_plus.outputs, plus_time=got_plus.times)
+            entry.update(plus=got_plus.outputs, plus_time=got_plus.times, plus_bytes=got_plus.sizes)
             return problem["id"], entry
         # Input by input (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB encoded: evalplus fails its
         # own canonical there too); only inputs beyond the limits are dropped, and listed.
         failed(problem, "plus", got_plus)
-        kept, outputs, times, dropped = [], [], [], []
+        kept, outputs, times, sizes, dropped = [], [], [], [], []
         singles = record(problem, [[value] for value in plus])
         for i, single in enumerate(singles):
             if len(single.outputs) == 1:
                 kept.append(i)
                 outputs += single.outputs
                 times += single.times
+                sizes += single.sizes
                 continue
             why = failed(problem, "plus", single).replace("plus input 0", f"plus input {i}")
             dropped.append({"index": i, "why": why})
             log.warning("%s: plus input %d dropped: the canonical solution %s", problem["id"], i, why)
-        entry.update(plus=outputs, plus_time=times, plus_kept=kept, plus_dropped=dropped)
+        entry.update(plus=outputs, plus_time=times, plus_bytes=sizes, plus_kept=kept, plus_dropped=dropped)
         return problem["id"], entry
 
     workers = int(settings.groundtruth_workers)
@@ -153,7 +154,8 @@ def load_groundtruth(path: str) -> dict[str, Any]:
             tid: {
                 "base": [wire.decode(v) for v in e["base"]],
                 "plus": [wire.decode(v) for v in e["plus"]],
-                "out_bytes": [len(json.dumps(v)) for v in (*e["base"], *e["plus"])],
+                "raw": [*e["base"], *e["plus"]],  # as encoded: an identical output is recognised without decoding it
+                "out_bytes": [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else None,
                 "base_time": e["base_time"],
                 "plus_time": e["plus_time"],
                 "plus_kept": e.get("plus_kept"),

@@ -31,6 +31,7 @@ import sys
 import time
 
 _PLAIN_SCALARS = (int, float, bool, str, bytes, complex, type(None))
+_SCALAR_SET = frozenset(_PLAIN_SCALARS)
 _wire = None
 
 
@@ -51,6 +52,8 @@ def plain(x, depth=0):
     if t in _PLAIN_SCALARS:
         return x
     if t is list:
+        if set(map(type, x)) <= _SCALAR_SET:  # a flat list of builtin scalars, checked at C speed
+            return list(x)
         return [plain(v, depth + 1) for v in x]
     if t is tuple:
         return tuple(plain(v, depth + 1) for v in x)

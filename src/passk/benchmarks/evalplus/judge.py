@@ -133,8 +133,15 @@ class CheckJudge(Judge):
     """One program's judge in check mode: the first wrong output decides, all right outputs pass."""
 
     def __init__(self, dataset: str, entry_point: str, atol: float, inputs: list[Any], expected: list[Any],
-                 labels: list[str], plus_start: int, line_cap: int) -> None:
+                 labels: list[str], plus_start: int, line_cap: int, expected_raw: list[Any] | None = None,
+                 float_expected: list[bool] | None = None) -> None:
         self.checker = Checker(dataset, entry_point, atol)
+        # An output sent exactly as the expected one was recorded is equal to it: no decoding needed
+        # (not for the tasks whose oracle is not equality).
+        special = entry_point in MBPP_OUTPUT_SET_EQ_TASKS or entry_point in MBPP_OUTPUT_NOT_NONE_TASKS or entry_point in (
+            "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero")
+        self.expected_raw = None if special else expected_raw
+        self.float_expected = float_expected
         self.atol = atol
         self.inputs = inputs
         self.expected = expected
@@ -170,9 +177,14 @@ class CheckJudge(Judge):
             return False
         if i >= self.n or set(message) - {"o", "k"} or "o" not in message or message.get("k", 0) not in (0, 1):
             return self._fail("wrong", i, "unexpected message")
-        value = wire.decode(message["o"])
         if i == self.plus_start:
             self.checker.atol = self.atol  # evalplus checks plus in a fresh call: the forced 1e-6 does not carry over
+        if self.expected_raw is not None and not message.get("k") and message["o"] == self.expected_raw[i]:
+            if self.checker.atol == 0 and (self.float_expected[i] if self.float_expected else is_floats(self.expected[i])):
+                self.checker.atol = 1e-6
+            self.passed += 1
+            return False
+        value = wire.decode(message["o"])
         try:
             ok = self.checker.check(value, self.expected[i], self.inputs[i], bool(message.get("k")))
         except (AssertionError, TypeError, ValueError, ArithmeticError, OverflowError) as exc:
@@ -209,6 +221,7 @@ class RecordJudge(Judge):
     def __init__(self, n: int) -> None:
         self.n = n
         self.outputs: list[Any] = []
+        self.sizes: list[int] = []  # bytes of each output as sent: the judge's caps on a program's outputs follow them
         self.times: list[float] = []
         self.ready = False
         self.error = ""
@@ -231,6 +244,7 @@ class RecordJudge(Judge):
             return True
         wire.decode(message["o"])  # check it reads back
         self.outputs.append(message["o"])
+        self.sizes.append(len(wire.dumps(message["o"])))
         self.times.append(float(message["s"]))
         return False
 
