@@ -135,28 +135,47 @@ from passk.io import read_jsonl
 from passk.benchmarks.evalplus import harness as H
 from passk.benchmarks.evalplus.execute import TaskPlan
 from passk.benchmarks.evalplus.groundtruth import load_groundtruth
+from passk.sandbox import wire
+from passk.sandbox.session import Ended
 from passk.sandbox.settings import SandboxSettings
 probs = {p["id"]: p for p in read_jsonl(sys.argv[1])}
 gt = load_groundtruth(sys.argv[3])
 st = SandboxSettings.from_config(json.loads(sys.argv[6]))
 plans = {pid: TaskPlan(probs[pid], gt[pid], st) for pid in probs}
-H.prepare({})
+H._wire = wire
 def one(item):
     pid, prog = item
+    plan = plans[pid]
+    task = {**plan.task(()), "inputs": plan.inputs}
+    judge = plan.judge()
     t0 = time.perf_counter()
     r, w = os.pipe()
     child = os.fork()
     if child == 0:
         os.close(r)
-        H.run_task({**plans[pid].payload, "nonce": "floor"}, prog, H.redirect_streams(w, close_others=True))
-        os._exit(0)
+        def send(obj):
+            data = (wire.dumps(obj) + "\\n").encode("ascii")
+            while data:
+                data = data[os.write(w, data):]
+        try:
+            H.run(task, prog, send)
+        finally:
+            os._exit(0)
     os.close(w)
-    out = b""
-    while chunk := os.read(r, 65536):
-        out += chunk
+    buf, k, stop = b"", 0, False
+    while chunk := os.read(r, 1 << 20):
+        buf += chunk
+        *lines, buf = buf.split(b"\\n")
+        for line in lines:
+            if not stop:
+                stop = judge.line(k, wire.decode_line(line, plan.line_cap), None)
+                if stop:
+                    os.kill(child, 9)
+            k += 1
     os.close(r)
     os.waitpid(child, 0)
-    return b'"done"' in out, time.perf_counter() - t0
+    outcome = judge.end(Ended(k, "judge" if stop else None, 0, None, 0.0, False))
+    return outcome.status == "correct", time.perf_counter() - t0
 items = [(s["task_id"], s["solution"]) for s in read_jsonl(sys.argv[2])]
 with Pool(int(sys.argv[5])) as pool:
     got = pool.map(one, items, chunksize=1)
@@ -293,7 +312,7 @@ def main() -> None:
         if r["task_id"] in excl:
             print(f"  EXCLUDED from passk: {r['task_id']} {r['kind']}: evalplus {t_status}")
             continue
-        o = ours[i][0] == "pass"
+        o = ours[i][0] == "correct"
         if t == o:
             agree += 1
         else:

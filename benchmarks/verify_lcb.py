@@ -10,8 +10,8 @@ Modes:
 
 - *sandbox* (always): the configured backend (``--backend``, default bwrap), ``--workers`` runs at
   a time; includes extraction, job files, sandbox start-up and verdict parsing.
-- *bare* (``--bare``): the same harness in a plain subprocess in a temp dir (no isolation), the
-  cost floor of "one fresh interpreter per program".
+- *bare* (``--bare``): the same fork server, harness and judge under the ``process`` backend (no
+  namespaces, no isolation): what the isolation itself costs.
 
 Also prints the agreement with the official verdicts (official pass must pass ours). Usage::
 
@@ -24,7 +24,6 @@ import argparse
 import collections
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,32 +34,13 @@ DATA = Path(os.environ.get("PASSK_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
 def _bare_sandbox():  # type: ignore[no-untyped-def]
-    """A subprocess-in-a-temp-dir stand-in for a backend (no isolation: trusted programs only)."""
-    from passk.sandbox.base import RunResult, Sandbox, SandboxLimits
+    """The ``process`` backend: the same fork server and judge, rlimits only, no isolation (trusted programs only)."""
+    import warnings
 
-    class Bare(Sandbox):
-        name = "bare"
-        isolates = False
-        python = sys.executable
+    from passk.sandbox.process import ProcessSandbox
 
-        @classmethod
-        def available(cls) -> tuple[bool, str]:
-            return True, ""
-
-        def run(self, argv, *, files=None, stdin=b"", limits: SandboxLimits, collect=(), **_ignored):  # type: ignore[no-untyped-def, override]
-            with tempfile.TemporaryDirectory() as tmp:
-                for name, data in (files or {}).items():
-                    Path(tmp, name).write_bytes(data)
-                start = time.monotonic()
-                try:
-                    p = subprocess.run(argv, cwd=tmp, input=stdin, capture_output=True, timeout=limits.wall_seconds, env={})
-                    rc, out, err, to = p.returncode, p.stdout, p.stderr, False
-                except subprocess.TimeoutExpired:
-                    rc, out, err, to = None, b"", b"", True
-                got = {n: Path(tmp, n).read_bytes() for n in collect if Path(tmp, n).exists()}
-                return RunResult(rc, None, out, err, to, False, False, time.monotonic() - start, got)
-
-    return Bare()
+    warnings.filterwarnings("ignore", message="sandbox.backend 'process'")
+    return ProcessSandbox()
 
 
 def main() -> int:

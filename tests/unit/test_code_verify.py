@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from passk.benchmarks.evalplus import harness as H
+from passk.benchmarks.evalplus import execute as C
 from passk.benchmarks.evalplus import prepare as E
-from passk.benchmarks.evalplus.execute import judge, run_harness
 from passk.benchmarks.evalplus.extract import extract_program
-from passk.errors import ConfigError, DataError, VerifierError
+from passk.benchmarks.evalplus.judge import CheckJudge, Checker
+from passk.errors import ConfigError, DataError
+from passk.sandbox import wire
 from passk.sandbox.backends import get_sandbox
-from passk.sandbox.base import RunResult
+from passk.sandbox.session import Ended
 from passk.sandbox.settings import SandboxSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,37 +37,55 @@ def test_extract_markdown_fences_and_plain_code():
 
 def test_encode_roundtrip():
     x = [1, 2.5, float("inf"), (1, "a"), {1, 2}, frozenset([3]), {(1, 2): [None, True]}, 3 + 4j, b"\xff", 10**30]
-    assert H.decode(json.loads(json.dumps(H.encode(x)))) == x
-
+    assert wire.decode(json.loads(wire.dumps(wire.encode(x)))) == x
 
 
 def test_huge_int_encoding_is_linear_and_reads_old_files():
     x = 18 * 10**1000
-    enc = H.encode(x)
-    assert enc["$int"].startswith("0x") and H.decode(enc) == x and H.decode(H.encode(-x)) == -x
-    assert H.decode({"$int": str(-x)}) == -x  # decimal, as ground-truth files written before the change
+    enc = wire.encode(x)
+    assert enc["$int"].startswith("0x") and wire.decode(enc) == x and wire.decode(wire.encode(-x)) == -x
+    assert wire.decode({"$int": str(-x)}) == -x  # decimal, as ground-truth files written before the change
 
 
-def test_harness_task_via_stdin_beyond_file_limits(tmp_path):
-    """A task bigger than max_file_bytes and the scratch tmpfs (HumanEval/15's is 147 MB) still runs."""
-    from passk.sandbox.bwrap import BwrapSandbox
-
-    if not BwrapSandbox.available()[0]:
-        pytest.skip("bwrap unavailable")
-    settings = SandboxSettings.from_config({"max_file_bytes": 1 << 20, "scratch_mb": 1})
-    big = "x" * (3 << 20)
-    payload = dict(mode="check", dataset="humaneval", entry_point="f", atol=0, inputs=[[len(big)]], expected=[big],
-                   time_limits=[10.0], exec_limit=10.0, labels=["base[0]"], nonce="n1", plus_start=1)
-    res, lines = run_harness(get_sandbox("bwrap"), settings, "def f(n):\n    return 'x' * n\n", payload, wall=60)
-    assert judge(res, lines, "n1", 1, 1) == ("correct", "", True)
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"[" * 5000 + b"]" * 5000,  # deep nesting: RecursionError inside json must not escape
+        b'{"o": ' + b"[" * 100 + b"]" * 100 + b"}",  # decodes as JSON, too deep for a value
+        b'{"o": {"$int": "zz"}}',
+        b'{"o": {"$dict": [[[1], 2]]}}',  # unhashable key
+        b'{"o": {"$set": [[]]}}',
+        b'{"o": {"t": 0, "s": []}}',  # the old harness's report shape
+        b'{"o": {"$nope": 1}}',
+        b"\xff\xfe",
+        b'"just a string"',
+        b"x" * 70000,
+    ],
+)
+def test_the_judge_reads_any_line_as_at_worst_a_wrong_output(line):
+    """Bounded parsing: whatever a program sends, its verdict is its own non-pass, never a crash."""
+    judge = CheckJudge("humaneval", "f", 0, [[1]], [1], ["base[0]"], 1, 65536)
+    assert judge.line(0, {"r": 1}, None) is False
+    try:
+        message, error = wire.decode_line(line, 65536), None
+    except wire.WireError as exc:
+        message, error = None, str(exc)
+    try:
+        stop = judge.line(1, message, error)
+    except wire.WireError as exc:  # what the session's guard turns into the program's own wrong verdict
+        judge.unjudgeable(1, str(exc))
+        stop = True
+    assert stop is True
+    assert judge.end(Ended(2, "judge", None, 9, 0.1, False)).status == "wrong"
 
 
 def test_atol_resets_between_base_and_plus():
     """evalplus checks base and plus in separate calls: the forced 1e-6 of base does not carry into plus."""
-    c = H.Checker("humaneval", "f", 0)
-    assert c.check(0.1 + 0.2, 0.3, []) is True and c.atol == 1e-6
-    c.atol = 0  # what the harness does at plus_start
-    assert c.check([1, 2.0000001], [1, 2], []) is False
+    judge = CheckJudge("humaneval", "f", 0, [[], []], [0.3, [1, 2]], ["base[0]", "plus[0]"], 1, 1 << 20)
+    judge.line(0, {"r": 1}, None)
+    assert judge.line(1, {"o": 0.1 + 0.2, "k": 0}, None) is False and judge.checker.atol == 1e-6
+    assert judge.line(2, {"o": [1, 2.0000001], "k": 0}, None) is True  # atol is 0 again in plus
+
 
 @pytest.mark.parametrize(
     "out,exp,atol,ok",
@@ -80,42 +99,67 @@ def test_atol_resets_between_base_and_plus():
     ],
 )
 def test_checker_evalplus_semantics(out, exp, atol, ok):
-    assert H.Checker("humaneval", "f", atol).check(out, exp, []) is ok
+    assert Checker("humaneval", "f", atol).check(out, exp, []) is ok
 
 
-def test_checker_rejects_rigged_eq():
-    class E:
-        def __eq__(self, other):
-            return True
-
-    with pytest.raises(TypeError):
-        H.Checker("humaneval", "f", 0).check(E(), 1, [])
+def test_checker_foreign_types_fail_allclose():
+    """evalplus's ``type(out) == type(exp)``: a numpy float is not a float, even when close."""
+    assert Checker("humaneval", "f", 1e-6).check(0.3000000001, 0.3, [], foreign_type=False) is True
+    assert Checker("humaneval", "f", 1e-6).check(0.3000000001, 0.3, [], foreign_type=True) is False
 
 
 def test_checker_special_oracles():
-    assert H.Checker("mbpp", "similar_elements", 0).check([2, 1], [1, 2], [])
-    assert H.Checker("mbpp", "check_str", 0).check(object(), True, [])
-    assert H.Checker("humaneval", "find_zero", 1e-6).check(1.0, 999.0, [[-1, 1]])
+    assert Checker("mbpp", "similar_elements", 0).check([2, 1], [1, 2], [])
+    assert Checker("mbpp", "check_str", 0).check(True, True, [])
+    assert Checker("humaneval", "find_zero", 1e-6).check(1.0, 999.0, [[-1, 1]])
 
 
-def _res(**kw):
-    base = dict(exit_code=0, signal=None, stdout=b"", stderr=b"", timed_out=False, output_truncated=False, memory_exceeded=False, wall_seconds=0.1)
+def _ended(**kw):
+    base = dict(lines=0, killed=None, exit=0, signal=None, secs=0.1, oom=False)
     base.update(kw)
-    return RunResult(**base)
+    return Ended(**base)
 
 
-def test_judge_needs_positive_proof():
-    assert judge(_res(), [], "n", 3, 2)[0] == "runtime_error"  # exit 0, no report
-    assert judge(_res(), [{"done": "other", "n": 3}], "n", 3, 2)[0] == "runtime_error"
-    assert judge(_res(), [{"done": "n", "n": 2}], "n", 3, 2)[0] == "runtime_error"
-    assert judge(_res(), [{"done": "n", "n": 3}], "n", 3, 2)[0] == "correct"
-    assert judge(_res(timed_out=True, exit_code=None), [], "n", 3, 2)[0] == "timeout"
-    with pytest.raises(VerifierError, match="bwrap: boom"):  # a sandbox fault is no verdict, even beside a report
-        judge(_res(error="bwrap: boom"), [{"done": "n", "n": 3}], "n", 3, 2)
-    assert judge(_res(), [{"t": 4, "s": "fail", "d": "x"}], "n", 9, 2) == ("wrong", "x", True)  # failed in plus: base passed
-    assert judge(_res(), [{"t": 1, "s": "fail", "d": "x"}], "n", 9, 2) == ("wrong", "x", False)
-    assert judge(_res(), [{"t": -1, "s": "error", "d": "x"}], "n", 9, 2) == ("runtime_error", "x", False)  # module-level code failed
-    assert judge(_res(timed_out=True, exit_code=None), [], "n", 3, 2).base_passed is None  # killed: how far it got is unknown
+def test_outcomes_come_from_the_judge_and_the_servers_evidence():
+    def judge():
+        return CheckJudge("humaneval", "f", 0, [[1], [2], [3]], [1, 2, 3], ["base[0]", "base[1]", "plus[0]"], 2, 1 << 20)
+
+    j = judge()
+    assert j.end(_ended(exit=0)).status == "runtime_error"  # exit 0 with nothing sent
+    j = judge()
+    j.line(0, {"r": 1}, None)
+    for k, v in enumerate([1, 2, 3], 1):
+        assert j.line(k, {"o": v, "k": 0}, None) is False
+    assert j.end(_ended(lines=4)) == ("correct", "", True)
+    j = judge()
+    j.line(0, {"r": 1}, None)
+    j.line(1, {"o": 1, "k": 0}, None)
+    j.line(2, {"o": 2, "k": 0}, None)
+    assert j.end(_ended(lines=3, killed="timeout", exit=None, signal=9)) == ("timeout", "plus[0]: exceeded its time limit", True)
+    j = judge()
+    j.line(0, {"r": 1}, None)
+    assert j.line(1, {"o": 5, "k": 0}, None) is True
+    assert j.end(_ended(lines=2, killed="judge")).base_passed is False
+    j = judge()
+    assert j.line(0, {"x": "SystemExit", "d": "SystemExit: 0"}, None) is True
+    assert j.end(_ended(lines=1)) == ("runtime_error", "loading the program: SystemExit: 0", False)
+    j = judge()
+    j.line(0, {"r": 1}, None)
+    assert j.end(_ended(lines=1, oom=True, exit=None, signal=9)).status == "memory"
+
+
+def test_task_bigger_than_file_limits_still_runs():
+    """Inputs go through the server's stdin, outputs come back on a pipe: no file or tmpfs limit applies."""
+    from passk.sandbox.bwrap import BwrapSandbox
+
+    if not BwrapSandbox.available()[0]:
+        pytest.skip("bwrap unavailable")
+    settings = SandboxSettings.from_config({"max_file_bytes": 1 << 20, "scratch_mb": 1, "min_time_limit": 10.0})
+    big = "x" * (3 << 20)
+    problem = {"id": "T/0", "question": "", "tests": {"dataset": "humaneval", "entry_point": "f", "atol": 0,
+                                                     "base_input": [[len(big)]], "plus_input": []}}
+    plan = C.TaskPlan(problem, {"base": [big], "plus": [], "base_time": [0.0], "plus_time": []}, settings)
+    assert C.run_programs(get_sandbox("bwrap"), settings, [(plan, "def f(n):\n    return 'x' * n\n")]) == [("correct", "", True)]
 
 
 def test_unknown_backend_and_keys():

@@ -1,18 +1,20 @@
-"""The fork server (many programs of one problem in one sandbox) gives every program the verdict a
-sandbox of its own gives it, and hands back to a run of its own whatever it cannot vouch for."""
+"""The fork server (many programs in one sandbox) gives every program the verdict a sandbox of its
+own gives it; the server's clean-up walks any tree; the seccomp filter is a real BPF program."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 
 import pytest
 
 from passk.benchmarks.evalplus import execute as C
-from passk.sandbox import forkserver
+from passk.sandbox import forkserver, seccomp
 from passk.sandbox.bwrap import BwrapSandbox
 from passk.sandbox.settings import SandboxSettings, make_sandbox
 
-pytestmark = pytest.mark.skipif(not BwrapSandbox.available()[0], reason="bwrap unavailable")
+needs_bwrap = pytest.mark.skipif(not BwrapSandbox.available()[0], reason="bwrap unavailable")
 
 PROBLEM = {
     "id": "Toy/0",
@@ -42,12 +44,13 @@ def _plan() -> C.TaskPlan:
     return C.TaskPlan(PROBLEM, GT, SETTINGS)
 
 
+@needs_bwrap
 def test_batched_verdicts_equal_solo_verdicts():
     sandbox = make_sandbox(SETTINGS)
     plan = _plan()
     names = list(PROGRAMS)
     batched = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names])
-    solo = [C.run_program(sandbox, SETTINGS, plan, PROGRAMS[n]) for n in names]
+    solo = [C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n])])[0] for n in names]
     got = {n: b[0] for n, b in zip(names, batched)}
     assert got == {n: s[0] for n, s in zip(names, solo)}
     assert got == {
@@ -57,42 +60,44 @@ def test_batched_verdicts_equal_solo_verdicts():
     }
 
 
-def test_untrusted_outcomes_run_alone_and_the_rest_stay_batched():
-    sandbox = make_sandbox(SETTINGS)
-    names = ["correct", "os_exit_call", "wrong", "loop", "crash"]
-    plan = _plan()
-    done, alone = C.run_batch(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names])
-    assert alone == {1}  # exited before any report: only a run of its own sees why
-    assert {names[i]: v[0] for i, v in done.items()} == {"correct": "correct", "wrong": "wrong", "loop": "timeout", "crash": "runtime_error"}
+@needs_bwrap
+def test_batch_size_one_never_shares_a_sandbox(monkeypatch):
+    from passk.benchmarks.evalplus import verify as V
 
-
-def test_batch_verdict_trusts_only_reports_and_wall_clock():
-    ev = {"lines": [{"done": "n1", "n": 4}], "killed": None, "tainted": ""}
-    assert C.batch_verdict(ev, "n1", 4, 2) == ("correct", "", True)
-    assert C.batch_verdict(ev, "other", 4, 2) is None  # someone else's nonce
-    assert C.batch_verdict({**ev, "tainted": "limits changed"}, "n1", 4, 2) is None
-    assert C.batch_verdict({"lines": [], "killed": "wall", "secs": 3.0}, "n1", 4, 2)[0] == "timeout"
-    assert C.batch_verdict({"lines": [], "killed": "output"}, "n1", 4, 2) is None
-    assert C.batch_verdict({"lines": [], "exit": 0}, "n1", 4, 2) is None
-
-
-def test_batch_size_one_never_batches(monkeypatch):
     calls = []
-    monkeypatch.setattr(C, "run_batch", lambda *a, **k: calls.append(a) or ({}, set()))
-    sandbox = make_sandbox(SETTINGS)
+    real = V.run_programs
+    monkeypatch.setattr(V, "run_programs", lambda sb, st, entries: calls.append(len(entries)) or real(sb, st, entries))
     settings = dataclasses.replace(SETTINGS, batch_size=1)
-    plan = _plan()
-    got = C.run_programs(sandbox, settings, [(plan, PROGRAMS["correct"]), (plan, PROGRAMS["wrong"])])
-    assert [g[0] for g in got] == ["correct", "wrong"] and calls == []
+    rows = V.verify({"Toy/0": PROBLEM}, [{"problem_id": "Toy/0", "sample_index": i, "solution": PROGRAMS[n]} for i, n in enumerate(["correct", "wrong"])],
+                    V.VerifyContext(bench={}, workers=1, sandbox=dataclasses.asdict(settings) | {"site_packages": None},
+                                    groundtruth=_gt_file()))
+    assert [r["status"] for r in rows] == ["correct", "wrong"] and calls == [1, 1]
+
+
+def _gt_file() -> str:
+    import gzip
+    import json
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(), "gt.json.gz")
+    with gzip.open(path, "wt") as fh:
+        json.dump({"meta": {}, "tasks": {"Toy/0": GT}}, fh)
+    return path
 
 
 def test_server_refuses_to_run_outside_a_private_pid_namespace(monkeypatch, capsys):
     monkeypatch.setattr(forkserver, "_prctl", lambda *a: None)
     monkeypatch.setattr(forkserver.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(forkserver.sys, "argv", ["forkserver.py"])
+    r, w = os.pipe()
+    monkeypatch.setattr(forkserver.os, "dup", lambda fd: w if fd == 1 else os.dup(fd))
     assert forkserver.main() == 2  # kill(-1) here would hit every process of this user
-    assert "not PID 1" in capsys.readouterr().err
+    os.close(w)
+    assert b"not PID 1" in os.read(r, 65536)
+    os.close(r)
 
 
+@needs_bwrap
 def test_programs_of_several_problems_share_a_server():
     """Small problems are packed into one sandbox; each program is judged against its own problem."""
     other = {
@@ -109,9 +114,8 @@ def test_programs_of_several_problems_share_a_server():
         (plan_add, "def mul(a, b):\n    return a * b\n"),
         (plan_mul, "def mul(a, b):\n    return a + b\n"),
     ]
-    done, alone = C.run_batch(make_sandbox(SETTINGS), SETTINGS, entries)
-    assert alone == set()
-    assert [done[i][0] for i in range(len(entries))] == ["correct", "correct", "runtime_error", "runtime_error", "wrong"]
+    got = C.run_programs(make_sandbox(SETTINGS), SETTINGS, entries)
+    assert [g[0] for g in got] == ["correct", "correct", "runtime_error", "runtime_error", "wrong"]
 
 
 def test_pack_batches_keeps_slow_problems_apart():
@@ -150,20 +154,20 @@ def test_batch_seconds_grow_with_the_work_but_never_below_the_floor():
     assert C.batch_size_for(plan(1.0), 32, secs) == 10 and C.batch_size_for(plan(20.0), 32, secs) == 1
 
 
-def test_a_process_left_holding_the_report_pipe_does_not_stall_the_batch():
-    """The report is complete when the program's process exits, even if a process it forked keeps
-    the pipe open: the server does not wait for EOF until the wall clock (then sweeps the rest)."""
-    import time
-
+@needs_bwrap
+def test_a_process_left_holding_the_pipe_does_not_stall_the_batch():
+    """A program's run is over when its process exits, even if a process it forked keeps the pipe
+    open: the server does not wait for EOF until the wall clock (it sweeps the rest)."""
     lingering = "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n    return a + b\n"
     plan = _plan()
     t0 = time.monotonic()
-    done, alone = C.run_batch(make_sandbox(SETTINGS), SETTINGS, [(plan, lingering), (plan, PROGRAMS["correct"])])
+    got = C.run_programs(make_sandbox(SETTINGS), SETTINGS, [(plan, lingering), (plan, PROGRAMS["correct"])])
     elapsed = time.monotonic() - t0
-    assert alone == set() and done[0][0] == "correct" and done[1][0] == "correct", (done, alone)
+    assert [g[0] for g in got] == ["correct", "correct"], got
     assert elapsed < plan.wall / 2, f"{elapsed:.1f}s: waited for the lingering process (wall {plan.wall}s)"
 
 
+@needs_bwrap
 def test_base_passed_says_whether_the_base_tests_passed():
     """A program right on the base tests and wrong on plus is wrong with base_passed true: the
     false-positive rate of the base tests (issue 15) is counted from it, batched or alone."""
@@ -171,6 +175,84 @@ def test_base_passed_says_whether_the_base_tests_passed():
     plan = _plan()
     names = ["correct", "wrong_late", "wrong", "empty"]
     batched = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names])
-    solo = [C.run_program(sandbox, SETTINGS, plan, PROGRAMS[n]) for n in names]
+    solo = [C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n])])[0] for n in names]
     for got in (batched, solo):
         assert [(o.status, o.base_passed) for o in got] == [("correct", True), ("wrong", True), ("wrong", False), ("no_answer", False)]
+
+
+def test_wipe_removes_any_tree_and_keeps_what_it_is_told(tmp_path):
+    """Deeper than PATH_MAX, unreadable directories, symlinks out: removed without recursion; kept
+    paths (the server's files, mount points and the directories leading to them) stay."""
+    root = tmp_path / "scratch"
+    root.mkdir()
+    (root / "harness.py").write_text("keep")
+    (root / "mnt" / "venv").mkdir(parents=True)
+    (root / "mnt" / "venv" / "lib").write_text("keep")
+    (root / "mnt" / "planted").write_text("x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious").write_text("keep")
+    (root / "link").symlink_to(outside)
+    deep = os.open(root, os.O_RDONLY)
+    for _ in range(1100):  # nested far beyond PATH_MAX (4096) with 8-character names
+        os.mkdir("d" * 8, dir_fd=deep)
+        nxt = os.open("d" * 8, os.O_RDONLY, dir_fd=deep)
+        os.close(deep)
+        deep = nxt
+    with open(os.open("leaf", os.O_WRONLY | os.O_CREAT, dir_fd=deep), "w") as fh:
+        fh.write("x")
+    os.close(deep)
+    (root / "locked").mkdir()
+    (root / "locked" / "f").write_text("x")
+    os.chmod(root / "locked", 0)
+    keep = {f"{root}/harness.py", f"{root}/mnt/venv"}
+    forkserver.wipe(str(root), keep, time.monotonic() + 60)
+    assert sorted(os.listdir(root)) == ["harness.py", "mnt"]
+    assert os.listdir(root / "mnt") == ["venv"] and (root / "mnt" / "venv" / "lib").read_text() == "keep"
+    assert (outside / "precious").read_text() == "keep"
+
+
+def test_wipe_gives_up_loudly_at_its_deadline(tmp_path):
+    (tmp_path / "a").mkdir()
+    with pytest.raises(forkserver.Tainted, match="took too long"):
+        forkserver.wipe(str(tmp_path), set(), time.monotonic() - 1)
+
+
+def test_seccomp_filter_denies_and_allows():
+    """The hand-built BPF program, installed in a forked child: denied calls fail with EPERM,
+    clone3 with ENOSYS (so threads fall back to clone), namespace flags on clone with EPERM; fork,
+    threads and subprocesses still work."""
+    import ctypes
+
+    if os.uname().machine not in seccomp.ARCHES:
+        pytest.skip("no table for this architecture")
+    assert len(seccomp.program()) % 8 == 0
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            seccomp.install()
+            libc = ctypes.CDLL(None, use_errno=True)
+            nrs = seccomp.ARCHES[os.uname().machine][1]
+            out = []
+            for name in ("io_uring_setup", "add_key", "keyctl", "ptrace", "perf_event_open", "bpf", "userfaultfd", "unshare", "mount", "setns"):
+                ctypes.set_errno(0)
+                res = libc.syscall(nrs[name], 0, 0, 0, 0, 0)
+                out.append(f"{name}={res}/{ctypes.get_errno()}")
+            import subprocess
+            import threading
+
+            t = threading.Thread(target=lambda: None)
+            t.start()
+            t.join()
+            out.append("sub=" + subprocess.run(["/bin/echo", "ok"], capture_output=True).stdout.decode().strip())
+            os.write(w, " ".join(out).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    got = os.read(r, 65536).decode()
+    os.close(r)
+    for name in ("io_uring_setup", "add_key", "keyctl", "ptrace", "perf_event_open", "bpf", "userfaultfd", "unshare", "mount", "setns"):
+        assert f"{name}=-1/1" in got, got
+    assert "sub=ok" in got

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from test_lcb_helpers import LocalSandbox, bwrap_or_skip
 
-from passk.benchmarks.livecodebench.harness import compare_stdout
+from passk.benchmarks.livecodebench.judge import compare_stdout
 from passk.benchmarks.livecodebench.verify import verify as verify_lcb
 from passk.errors import DataError
 from passk.verify.family import VerifyContext
@@ -40,14 +40,16 @@ FAST = {"timeout": 2}
 
 
 class CountingSandbox(LocalSandbox):
-    """Counts runs, to check that identical programs run once."""
+    """Counts the sandboxes it starts."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.runs = 0
 
-    def run(self, argv, **kw):  # type: ignore[override]
+    def spawn(self, argv, *, files, limits):  # type: ignore[override]
+        started = super().spawn(argv, files=files, limits=limits)
         self.runs += 1
-        return super().run(argv, **kw)
+        return started
 
 
 def verify(codes: list[tuple[str, str]], bench: dict[str, Any] | None = None, sandbox=None) -> list[dict[str, Any]]:
@@ -145,7 +147,7 @@ def test_early_exit_and_forged_verdict_do_not_pass() -> None:
     rows = verify([("abc001_a", forge), ("abc001_a", exit0)])
     assert [r["correct"] for r in rows] == [False, False]
     assert all(r["status"] == "runtime_error" for r in rows), rows
-    assert "before the harness finished" in rows[1]["detail"]
+    assert "before its tests were done" in rows[1]["detail"]
 
 
 def test_runtime_error_and_syntax_error() -> None:
@@ -154,8 +156,13 @@ def test_runtime_error_and_syntax_error() -> None:
     assert "ZeroDivisionError" in rows[0]["detail"] and "SyntaxError" in rows[1]["detail"]
 
 
-def test_dedupe_order_and_prefill_extraction() -> None:
+def test_dedupe_order_and_prefill_extraction(monkeypatch) -> None:
+    from passk.benchmarks.livecodebench import verify as V
+
     box = CountingSandbox()
+    programs: list[str] = []
+    real = V.run_programs
+    monkeypatch.setattr(V, "run_programs", lambda sb, lim, h, progs: programs.extend(p.code for p in progs) or real(sb, lim, h, progs))
     text = "\n" + STDIN_OK["input"] + "```\n"
     samples = [{"problem_id": "abc001_a", "sample_index": i, "text": t} for i, t in enumerate([text, text, "no code at all", text, ""])]
     rows = verify_lcb(PROBLEMS, samples, VerifyContext(bench={"timeout": 2}, workers=2), sandbox=box)
@@ -164,7 +171,7 @@ def test_dedupe_order_and_prefill_extraction() -> None:
     assert rows[4]["detail"] == "no code extracted"
     assert rows[0]["extracted"] == STDIN_OK["input"].rstrip("\n")
     # "no code at all" is plain text taken as code (no fence, not continuing the prefill): a SyntaxError
-    assert box.runs == 2
+    assert len(programs) == 2 and box.runs == 1  # two distinct programs, one sandbox
 
 
 def test_problem_without_tests_is_an_error_not_a_verdict() -> None:

@@ -65,19 +65,22 @@ class RunCgroup:
         """Files a starter shell writes ``$$`` into to join the group before exec'ing the sandbox."""
         return [str(d / "cgroup.procs") for d in self.dirs]
 
-    def memory_exceeded(self) -> bool:
-        """Whether the kernel's OOM killer or the limit fired in this group."""
+    def oom_kills(self) -> int | None:
+        """How many times the kernel's OOM killer fired in this group (None when unreadable)."""
         try:
             if self.mode == "v2":
                 for line in (self.dirs[0] / "memory.events").read_text().splitlines():
                     key, _, val = line.partition(" ")
-                    if key in ("oom_kill", "oom") and int(val) > 0:
-                        return True
-                return False
-            mem = self.dirs[1]
-            return int((mem / "memory.failcnt").read_text()) > 0
+                    if key == "oom_kill":
+                        return int(val)
+                return 0
+            for line in (self.dirs[1] / "memory.oom_control").read_text().splitlines():
+                key, _, val = line.partition(" ")
+                if key == "oom_kill":
+                    return int(val)
+            return int((self.dirs[1] / "memory.failcnt").read_text())
         except (OSError, ValueError, IndexError):
-            return False
+            return None
 
     def kill_all_and_remove(self) -> int:
         """SIGKILL whatever is left in the group, then remove it; returns how many were left."""
@@ -109,6 +112,11 @@ class RunCgroup:
                 except OSError:
                     time.sleep(0.01)
         return left
+
+
+def available() -> bool:
+    """Whether this process can create cgroups with pids and memory limits."""
+    return _mode() != "none"
 
 
 def create(max_processes: int, memory_bytes: int) -> RunCgroup | None:

@@ -1,174 +1,123 @@
-"""The ``docker`` backend, through the docker SDK: network none, read-only root, memory/pids limits.
+"""The ``docker`` backend, through the docker CLI: network none, read-only root, memory/pids limits.
 
-Each run is one container of ``image`` (recipe: ``docker/sandbox.Dockerfile``, buildable from
-local files with ``docker build -f docker/sandbox.Dockerfile .``) with a size-capped tmpfs at
-``/tmp`` as the only writable place and working directory, no environment beyond fixed knobs,
-``cap_drop=ALL``, ``no-new-privileges``, user ``65534``. Input files come through a read-only
-bind mount and are copied onto the tmpfs (Docker refuses to copy into a read-only container);
-stdout, stderr and collected files are read back from the tmpfs with ``exec`` while the
-container's idle init keeps it alive (the archive API cannot see a tmpfs). The wall clock is the parent's, and the container is removed (with everything in
-it) afterwards.
+Each sandbox is one container of ``image`` (recipe: ``docker/sandbox.Dockerfile``; built without a
+registry by ``docker/build-local.sh``) started with ``docker run -i``: the fork server is the
+container's PID 1 (its own pid namespace), its stdin and stdout are the CLI's, so the host talks
+to it exactly as to a bwrap sandbox. A size-capped tmpfs at ``/tmp`` is the only writable place
+and the working directory; the shipped files (the server and the harness: never expected
+outputs) come through a read-only bind mount and are copied onto the tmpfs. No environment beyond
+fixed knobs, ``cap_drop ALL``, ``no-new-privileges``, user ``65534``, docker's own seccomp profile
+and the fork server's filter on each program. The container is killed and removed afterwards.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import subprocess
 import tempfile
-import time
 
-from passk.sandbox.base import RunResult, Sandbox, SandboxLimits
+from passk.sandbox.base import Sandbox, SandboxLimits, Spawned, check_file_names
 from passk.sandbox.bwrap import SAFE_ENV
 
 IMAGE_PYTHON = "/usr/local/bin/python3"
 
 
 class DockerSandbox(Sandbox):
-    """Docker isolation (needs a reachable daemon and the image)."""
+    """Docker isolation (needs the docker CLI, a reachable daemon and the image)."""
 
     name = "docker"
     isolates = True
 
     def __init__(self, *, image: str = "passk-sandbox:latest", python: str = IMAGE_PYTHON) -> None:
-        import docker
-
-        self.client = docker.from_env()
         self.image = image
         self.python = python
-        self.site_packages: tuple[str, ...] = ()  # the image's python finds its own packages
+        # where the image's python keeps numpy: Debian's python3-numpy (build-local.sh) or pip's (python:3.11-slim)
+        self.site_packages: tuple[str, ...] = ("/usr/lib/python3/dist-packages", "/usr/local/lib/python3.11/site-packages")
+        self.docker = shutil.which("docker") or "docker"
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        """The SDK is installed and a daemon answers a ping."""
+        """The CLI is installed and a daemon answers."""
+        exe = shutil.which("docker")
+        if exe is None:
+            return False, "the docker CLI is not installed (apt-get install docker.io)"
         try:
-            import docker
-        except ImportError:
-            return False, "the docker Python SDK is not installed (pip install docker)"
-        try:
-            docker.from_env(timeout=5).ping()
-        except Exception as exc:  # noqa: BLE001 - any failure: no daemon here
-            return False, f"no Docker daemon answers ({type(exc).__name__}: {str(exc)[:200]})"
+            res = subprocess.run([exe, "version", "--format", "{{.Server.Version}}"], capture_output=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return False, f"no Docker daemon answers ({type(exc).__name__})"
+        if res.returncode != 0:
+            return False, f"no Docker daemon answers ({res.stderr.decode('utf-8', 'replace').strip()[:200]})"
         return True, ""
 
-    @staticmethod
-    def _read(container: object, name: str, limit: int) -> bytes | None:
-        """Up to ``limit`` bytes of ``/tmp/name`` in a running container, or None when absent.
+    def notes(self) -> list[str]:
+        """Nothing to add: docker's cgroup bounds memory and processes."""
+        return []
 
-        Read with ``exec`` inside the container: Docker's archive API sees only the image's
-        layers, not the tmpfs mounted over /tmp."""
+    def spawn(self, argv: list[str], *, files: dict[str, bytes], limits: SandboxLimits) -> Spawned:
+        """Start ``argv`` as PID 1 of a fresh container (``argv[0]`` is the image's interpreter)."""
+        check_file_names(files)
+        staging = tempfile.mkdtemp(prefix="passk-docker-")
+        os.chmod(staging, 0o755)
+        for name, data in files.items():
+            path = os.path.join(staging, name)
+            with open(path, "wb") as fh:
+                fh.write(data)
+            os.chmod(path, 0o644)
+        name = f"passk-{secrets.token_hex(8)}"
+        ciddir = tempfile.mkdtemp(prefix="passk-docker-cid-")  # not in staging: everything there is copied in
+        cidfile = os.path.join(ciddir, "cid")
+        env = [x for k, v in SAFE_ENV.items() for x in ("--env", f"{k}={v}")]
+        cmd = [
+            self.docker, "run", "-i", "--rm", "--name", name, "--cidfile", cidfile,
+            "--network", "none", "--read-only", "--ipc", "private",
+            "--tmpfs", f"/tmp:rw,exec,size={limits.scratch_mb}m,mode=1777",
+            "--shm-size", f"{limits.scratch_mb}m",
+            "--memory", f"{limits.memory_mb}m", "--memory-swap", f"{limits.memory_mb}m",
+            "--pids-limit", str(limits.max_processes + 8),
+            "--user", "65534:65534", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+            "--ulimit", f"fsize={limits.max_file_bytes}", "--ulimit", "core=0",
+            "--volume", f"{staging}:/in:ro", "--workdir", "/tmp", *env,
+            "--entrypoint", "/bin/sh", self.image,
+            "-c", 'cp /in/* /tmp/ && exec "$@"', "sh", *argv,
+        ]
         try:
-            code, data = container.exec_run(  # type: ignore[attr-defined]
-                ["/bin/sh", "-c", 'test -f "$1" && exec head -c "$2" "$1"', "sh", f"/tmp/{name}", str(limit)],
-                stdout=True,
-                stderr=False,
-            )
-        except Exception:  # noqa: BLE001 - stopped container, daemon error
-            return None
-        return data if code == 0 else None
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True, close_fds=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(ciddir, ignore_errors=True)
+            raise
 
-    def run(
-        self,
-        argv: list[str],
-        *,
-        files: dict[str, bytes] | None = None,
-        stdin: bytes = b"",
-        limits: SandboxLimits,
-        collect: tuple[str, ...] = (),
-        idle_seconds: float | None = None,
-        as_pid1: bool = False,
-    ) -> RunResult:
-        """Run ``argv`` in a fresh container; stdin is written to a file and redirected.
+        def remove() -> None:
+            subprocess.run([self.docker, "rm", "-f", name], capture_output=True, timeout=60)
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(ciddir, ignore_errors=True)
 
-        Output is read when the program ends, so ``idle_seconds`` is not watched here (the wall
-        clock still is); ``as_pid1`` is refused: PID 1 is the wrapper shell that keeps the outputs.
-        """
-        if as_pid1:
-            raise ValueError("the docker backend runs a wrapper shell as PID 1 (as_pid1)")
-        import docker
-
-        token = secrets.token_hex(8)
-        done_name = f".done-{token}"
-        # Docker refuses to copy files into a read-only container, even onto its tmpfs, so the
-        # inputs come through a read-only bind mount and the program's own copy is made on the
-        # tmpfs. The wrapper (PID 1) stays alive after the program so the parent can read the
-        # outputs from the tmpfs, whose size cap also bounds stdout and stderr.
-        script = (
-            'cp -R /in/files/. /tmp/ && cd /tmp && { "$@" < /in/stdin > .stdout 2> .stderr; echo $? > ' + done_name + "; }; "
-            "exec sleep 100000"
-        )
-        t0 = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="passk-docker-") as staging:
-            # stdin stays on the bind mount (tasks can be 150 MB), only files go onto the tmpfs.
-            with open(os.path.join(staging, "stdin"), "wb") as fh:
-                fh.write(stdin)
-            os.makedirs(os.path.join(staging, "files"))
-            for name, data in (files or {}).items():
-                path = os.path.join(staging, "files", name)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "wb") as fh:
-                    fh.write(data)
-            os.chmod(staging, 0o755)
-            for root, dirs, names in os.walk(staging):
-                for entry in dirs + names:
-                    os.chmod(os.path.join(root, entry), 0o755 if entry in dirs else 0o644)
+        def oom_kills() -> int | None:
             try:
-                c = self.client.containers.create(
-                    self.image,
-                    ["/bin/sh", "-c", script, "sh", *argv],
-                    network_mode="none",
-                    read_only=True,
-                    mem_limit=f"{limits.memory_mb}m",
-                    memswap_limit=f"{limits.memory_mb}m",
-                    pids_limit=limits.max_processes + 4,
-                    tmpfs={"/tmp": f"size={limits.scratch_mb + (2 * limits.max_output_bytes >> 20) + 1}m,exec"},
-                    volumes={staging: {"bind": "/in", "mode": "ro"}},
-                    working_dir="/tmp",
-                    environment=dict(SAFE_ENV),
-                    user="65534:65534",
-                    cap_drop=["ALL"],
-                    security_opt=["no-new-privileges"],
-                    ulimits=[docker.types.Ulimit(name="fsize", soft=limits.max_file_bytes, hard=limits.max_file_bytes)],
-                    detach=True,
-                )
-            except Exception as exc:  # noqa: BLE001
-                return RunResult(None, None, b"", b"", False, False, False, 0.0, error=f"docker create failed: {exc}")
-            try:
-                c.start()
-                deadline = t0 + limits.wall_seconds
-                rc_text = None
-                while time.monotonic() < deadline:
-                    rc_text = self._read(c, done_name, 64)
-                    if rc_text is not None:
-                        break
-                    c.reload()
-                    if c.status not in ("created", "running"):
-                        break
-                    time.sleep(0.05)
-                timed_out = rc_text is None and time.monotonic() >= deadline
-                out = self._read(c, ".stdout", limits.max_output_bytes + 1) or b""
-                err = self._read(c, ".stderr", limits.max_output_bytes + 1) or b""
-                got = {name: data for name in collect if (data := self._read(c, name, limits.max_file_bytes)) is not None}
-                c.reload()
-                oom = bool(c.attrs.get("State", {}).get("OOMKilled"))
-            finally:
-                try:
-                    c.remove(force=True)
-                except Exception:  # noqa: BLE001
-                    pass
+                with open(cidfile) as fh:
+                    cid = fh.read().strip()
+            except OSError:
+                return None
+            return _container_oom_kills(cid) if cid else None
+
+        # docker's pids limit is a cgroup: RLIMIT_NPROC would count every container of uid 65534
+        return Spawned(proc, oom_kills=oom_kills, cleanup=[remove], pid1=True)
+
+
+def _container_oom_kills(cid: str) -> int | None:
+    """The OOM-kill count of a container's memory cgroup (v1 cgroupfs or v2 systemd layouts)."""
+    for path, key in ((f"/sys/fs/cgroup/memory/docker/{cid}/memory.oom_control", "oom_kill"),
+                      (f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.events", "oom_kill"),
+                      (f"/sys/fs/cgroup/docker/{cid}/memory.events", "oom_kill")):
         try:
-            rc = int(rc_text.strip()) if rc_text is not None else None
-        except ValueError:
-            rc = None
-        truncated = len(out) > limits.max_output_bytes or len(err) > limits.max_output_bytes
-        sig = rc - 128 if isinstance(rc, int) and rc > 128 else None
-        return RunResult(
-            exit_code=None if (timed_out or sig) else rc,
-            signal=sig,
-            stdout=out[: limits.max_output_bytes],
-            stderr=err[: limits.max_output_bytes],
-            timed_out=timed_out,
-            output_truncated=truncated,
-            memory_exceeded=oom,
-            wall_seconds=time.monotonic() - t0,
-            files=got,
-        )
+            with open(path) as fh:
+                for line in fh:
+                    k, _, v = line.partition(" ")
+                    if k == key:
+                        return int(v)
+        except (OSError, ValueError):
+            continue
+    return None

@@ -1,306 +1,652 @@
-"""Run many programs of one task in one sandbox: load the task once, fork a fresh child per program.
+"""Run many programs in one sandbox: load the tasks once, fork a fresh child per program, relay
+what each program returned, and let the judge outside decide.
 
-Runs INSIDE the sandbox as PID 1 of its own pid namespace (bwrap ``--as-pid-1``), stdlib only.
-Why: a fresh interpreter in a fresh sandbox costs ~100 ms per program, and a large task (HumanEval/15's
-expected outputs are 140 MB pickled) would be copied into every run. Here the task is read and
-unpickled once, and each program runs in a ``fork()`` of this warm process — the way evalplus forks
-— but inside the sandbox, so the isolation of every program is still the namespace's, not an
-in-process guard's.
+Runs INSIDE the sandbox, normally as PID 1 of its own pid namespace (bwrap ``--as-pid-1``, a
+docker container's init), stdlib only. Why: a fresh interpreter in a fresh sandbox costs ~100 ms
+per program; here the tasks (test inputs only: expected outputs never enter the sandbox) are read
+once and each program runs in a ``fork()`` of this warm process.
 
-What keeps one program from touching another's verdict:
+The server judges nothing. Each program's child runs the family's harness (``run(task, code,
+send)``), which sends one line per step: first "ready" (the program loaded), then one line per test
+with what the program returned or printed, in ``wire``'s bounded encoding. The server forwards
+each complete line, tagged with the program's index and the line's position (both counted here,
+so a program can only ever speak for itself and cannot skip or repeat a test), to the host, whose
+judge compares it with the expected output and may answer ``stop`` at the first wrong one. The
+statuses a program can get from here come from the server's own evidence: its clock (each line
+must arrive within that step's limit, counted from the previous line), its memory meter, its cap
+on what a program may send (per line and in all), and the child's wait status.
 
-- the server is PID 1 of the namespace, so the kernel drops every signal a program sends it that
-  it has no handler for — SIGKILL and SIGSTOP included; SIGINT is ignored;
-- it is non-dumpable (``PR_SET_DUMPABLE`` 0), so programs (same uid, no capabilities) cannot ptrace
-  it or open ``/proc/1/fd`` or ``/proc/1/mem``; a child closes every descriptor but its own report
-  pipe, and the server tags what it forwards with the program's index, so a program can only ever
-  speak for itself;
-- after each program it SIGKILLs every other process of the namespace (``kill(-1)``; orphans are
-  re-parented to PID 1, and the server reaps until it has no child left), then empties the scratch
-  directory and ``/dev/shm`` except its own files;
-- it compares its own rlimits, nice value and CPU affinity (which a same-uid process can change
-  with ``prlimit``/``setpriority``/``sched_setaffinity``) with their values at start; a change
-  "taints" the run: the server reports the culprit and stops, and the parent re-runs the culprit
-  alone and the rest in a fresh sandbox.
+What keeps one program from touching the server or another program's verdict:
 
-Each child: its own session, ``RLIMIT_AS`` = the server's address space + the per-program memory cap,
-``RLIMIT_CPU`` as a backstop, a fresh working directory holding ``program.py``, and then exactly the
-harness's ``run_task`` of a one-program run. The server enforces each program's wall clock and a
-cap on its report.
+- PID 1: the kernel drops every signal a program sends it that it has no handler for, SIGKILL and
+  SIGSTOP included; SIGINT is ignored. Non-dumpable (``PR_SET_DUMPABLE`` 0): no ptrace, no
+  ``/proc/1/fd``, no ``/proc/1/mem``. The child closes every descriptor but its own line pipe.
+- Each child: its own session, a seccomp filter (``seccomp``), ``RLIMIT_AS`` = the server's
+  address space + the program's cap, ``RLIMIT_CPU`` as a backstop, ``RLIMIT_NPROC`` = the tasks
+  already in the namespace + ``max_processes`` (where the user namespace counts them apart from
+  the host's, see the job's ``nproc``), a fresh working directory.
+- A meter, every 20 ms while a program runs: the program's anonymous memory over what it
+  inherited, in every one of its processes, plus SysV shared memory, memfds and ``/dev/shm``;
+  over the cap the program is killed (``memory``); and its processes and threads, over
+  ``max_processes`` it is killed (``processes``). Where no cgroup can be written this is the only
+  bound on the program's memory as a whole (and, for root, on its process count); with one, the
+  cgroup bounds them too.
+- After each program: SIGKILL every other process (``kill(-1)``, or the subreaper's descendants
+  when not PID 1) until none is left; empty the scratch directory (except the server's files and
+  the mount points in it), ``/dev/shm`` and ``/dev/mqueue`` with a walk that never recurses and
+  holds no descriptors (any depth, any names), within a time limit; remove every SysV IPC object;
+  then compare rlimits, nice value, CPU affinity, scheduling policy and priority and I/O priority
+  with their values at start. A change, a failed clean-up or a surviving process "taints" the
+  server: it reports that in the program's end event and stops, and the host starts a fresh one
+  for the programs after it.
 
-Protocol. stdin: a pickle of ``{"harness": file name, "tasks": [harness task without nonce, ...],
-"programs": [[index, task number, code, nonce, wall seconds, cpu seconds], ...], "memory_bytes",
-"report_cap"}`` (programs of several small problems can share one server).
-stdout, one JSON line per event: ``{"p": index, "ev": "start"}`` when a program starts (the
-parent's idle watchdog) and ``{"p": index, "ev": "end", "lines": [...], "exit": code, "signal":
-n, "killed": null | "wall" | "output", "secs": t, "tainted": bool}`` when it is over.
+Protocol. stdin: an 8-byte big-endian length and the job as JSON: ``{"harness": file, "tasks":
+[task, ...], "programs": [[index, task number, code, wall seconds], ...], "memory_bytes",
+"max_processes", "line_cap", "total_cap", "nproc": bool}``; every task has ``"limits": {"ready":
+s, "tests": [s, ...]}``. Then commands, each a 4-byte length and JSON: ``{"stop": index}``.
+stdout: frames of a 13-byte header (``>cIII``: kind, program index, line position, payload
+length) and a payload: ``R`` (ready to serve), ``S`` (program started), ``L`` (one line of a
+program, as it sent it), ``E`` (program over: JSON ``{"exit", "signal", "killed", "lines",
+"secs", "tainted"}``), ``F`` (the server cannot serve: text).
 """
 
 import ctypes
 import importlib.util
 import json
 import os
-import pickle
 import resource
 import select
 import signal
+import struct
 import sys
 import time
 
 PR_SET_DUMPABLE = 4
-MAX_LINE = 8192  # bytes of one forwarded report line
-MAX_LINES = 16
-SCRATCH = "/tmp"
+PR_SET_CHILD_SUBREAPER = 36
+SCRATCH = "/tmp"  # replaced by the working directory at start (main)
 SHM = "/dev/shm"
+MQUEUE = "/dev/mqueue"
+HEADER = struct.Struct(">cIII")
+METER_EVERY = 0.02
+CLEAN_SECONDS = 20.0
+IPC_RMID = 0
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class Tainted(Exception):
-    """A program changed state that the next program would inherit."""
+    """A program changed state that the next program would inherit, or left it uncleanable."""
 
 
-def _prctl(option, value):
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(option, value, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl failed")
-
-
-def _rlimits():
-    names = sorted(n for n in dir(resource) if n.startswith("RLIMIT_"))
-    return [getattr(resource, n) for n in names]
-
-
-def guarded_state():
-    """What a same-uid program could change on this process from outside."""
-    limits = []
-    for r in _rlimits():
-        try:
-            limits.append(resource.getrlimit(r))
-        except (ValueError, OSError):
-            limits.append(None)
-    return (limits, os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)))
-
-
-def vm_size():
-    """This process's address space in bytes (the baseline every child inherits)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _remove(path):
-    if os.path.islink(path) or not os.path.isdir(path):
-        os.unlink(path)
-        return
-    os.chmod(path, 0o700)
-    for name in os.listdir(path):
-        _remove(os.path.join(path, name))
-    os.rmdir(path)
-
-
-def wipe(root, keep):
-    """Remove everything in ``root`` but the names in ``keep`` (raises Tainted when that fails)."""
-    if not os.path.isdir(root):
-        return
-    try:
-        os.chmod(root, 0o755 if root == SCRATCH else os.stat(root).st_mode & 0o7777 | 0o700)
-        for name in os.listdir(root):
-            if name not in keep:
-                _remove(os.path.join(root, name))
-    except OSError as exc:
-        raise Tainted(f"could not clean {root}: {exc}") from None
-
-
-def sweep():
-    """SIGKILL every other process of the namespace and reap until none is left."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.001)
-    raise Tainted("processes of the last program survived SIGKILL")
-
-
-def _load_harness(name):
-    spec = importlib.util.spec_from_file_location("passk_harness", os.path.join(SCRATCH, name))
+def _load(name):
+    """A module shipped beside this file (``-I`` keeps the scratch directory off ``sys.path``)."""
+    spec = importlib.util.spec_from_file_location("passk_" + name.replace(".py", ""), os.path.join(SCRATCH, name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _child(harness, task, code, nonce, wfd, memory_bytes, cpu_seconds, workdir):
-    """The forked child: limits, a fresh directory, then the harness's one-program run. Never returns."""
+def _prctl(option, value):
+    if _libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl failed")
+
+
+# ---------------------------------------------------------------- the state a program could change
+
+
+def guarded_state():
+    """What a same-uid program could change on this process from outside."""
+    limits = []
+    for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
+        try:
+            limits.append(resource.getrlimit(getattr(resource, name)))
+        except (ValueError, OSError):
+            limits.append(None)
+    nr = _IOPRIO_GET.get(os.uname().machine)
+    ioprio = _libc.syscall(nr, 1, 0) if nr else None  # IOPRIO_WHO_PROCESS, this process
+    return (
+        limits,
+        os.getpriority(os.PRIO_PROCESS, 0),
+        sorted(os.sched_getaffinity(0)),
+        os.sched_getscheduler(0),
+        os.sched_getparam(0).sched_priority,
+        ioprio,
+    )
+
+
+def vm_size(pid="self"):
+    """A process's address space in bytes."""
+    return _status_kb(pid, "VmSize:") * 1024
+
+
+def _status_kb(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _pids():
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            out.append(int(name))
+    return out
+
+
+def _task_count():
+    """Tasks (processes and threads) visible here: in a private namespace, the sandbox's own."""
+    n = 0
+    for pid in _pids():
+        try:
+            n += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            pass
+    return n
+
+
+# ---------------------------------------------------------------- memory meter
+
+
+class Meter:
+    """Memory a program holds beyond what an address-space limit sees, polled from outside it."""
+
+    def __init__(self, me, base_anon_kb, pid1):
+        self.me = me
+        self.base_anon_kb = base_anon_kb
+        self.pid1 = pid1
+
+    def program_pids(self):
+        """Every process but the server: the namespace's, or (not PID 1) the server's descendants."""
+        if self.pid1:
+            return [p for p in _pids() if p != self.me]
+        children = {}
+        for pid in _pids():
+            children.setdefault(_ppid(pid), []).append(pid)
+        out, stack = [], list(children.get(self.me, []))
+        while stack:
+            pid = stack.pop()
+            out.append(pid)
+            stack += children.get(pid, [])
+        return out
+
+    def tasks(self):
+        """Processes and threads of the program (a backstop where RLIMIT_NPROC and pids.max do not bind)."""
+        n = 0
+        for pid in self.program_pids():
+            try:
+                n += len(os.listdir(f"/proc/{pid}/task"))
+            except OSError:
+                pass
+        return n
+
+    def used(self):
+        total = 0
+        for pid in self.program_pids():
+            total += max(0, _status_kb(pid, "RssAnon:") - self.base_anon_kb) * 1024
+        total += self.sysv_shm()
+        total += self.memfds()
+        try:
+            st = os.statvfs(SHM)
+            total += (st.f_blocks - st.f_bfree) * st.f_frsize
+        except OSError:
+            pass
+        return total
+
+    @staticmethod
+    def sysv_shm():
+        total = 0
+        try:
+            with open("/proc/sysvipc/shm") as fh:
+                head = fh.readline().split()
+                col = head.index("rss") if "rss" in head else head.index("size")
+                for line in fh:
+                    parts = line.split()
+                    total += int(parts[col])
+        except (OSError, ValueError, IndexError):
+            pass
+        return total
+
+    def memfds(self):
+        seen = set()
+        total = 0
+        for pid in self.program_pids():
+            fd_dir = f"/proc/{pid}/fd"
+            try:
+                names = os.listdir(fd_dir)
+            except OSError:
+                continue
+            for fd in names:
+                try:
+                    if not os.readlink(f"{fd_dir}/{fd}").startswith("/memfd:"):
+                        continue
+                    st = os.stat(f"{fd_dir}/{fd}")
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) not in seen:
+                    seen.add((st.st_dev, st.st_ino))
+                    total += st.st_blocks * 512
+        return total
+
+
+# ---------------------------------------------------------------- clean-up between programs
+
+
+def sweep(pid1):
+    """SIGKILL every other process of the sandbox and reap until none is left."""
+    deadline = time.monotonic() + 10
+    me = os.getpid()
+    while time.monotonic() < deadline:
+        if pid1:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        else:  # a subreaper: every orphan of the program is re-parented to us
+            for pid in _pids():
+                if pid != me and _ppid(pid) == me:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            if not pid1 or len(_pids()) <= 1:
+                return
+            pid = 0
+        if pid == 0:
+            time.sleep(0.001)
+    raise Tainted("processes of the last program survived SIGKILL")
+
+
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def _mount_points():
+    points = set()
+    try:
+        with open("/proc/self/mountinfo") as fh:
+            for line in fh:
+                points.add(line.split()[4].replace("\\040", " "))
+    except (OSError, IndexError):
+        pass
+    return points
+
+
+def wipe(root, keep, deadline):
+    """Remove everything under ``root`` but the paths in ``keep`` (and the directories leading to
+    them), walking by ``chdir`` one level at a time: no recursion, no descriptor per level and no
+    long paths, so any depth and any names are fine. Raises Tainted when it cannot finish."""
+    if not os.path.isdir(root):
+        return
+    ancestors = set()
+    for path in keep:
+        while len(path) > len(root):
+            path = os.path.dirname(path)
+            ancestors.add(path)
+    try:
+        os.chmod(root, os.stat(root).st_mode & 0o7777 | 0o700)  # a program may have locked it
+        os.chdir(root)
+        names = [None]  # the name of each directory we stand in, below root
+        logical = [root]  # its full path while it may still lead to a kept path, else None
+        done = [set()]  # per level: kept directories already cleaned
+        while True:
+            if time.monotonic() > deadline:
+                raise Tainted(f"cleaning {root} took too long")
+            here = logical[-1]
+            went_down = False
+            with os.scandir(".") as it:
+                entries = list(it)
+            for entry in entries:
+                full = f"{here}/{entry.name}" if here is not None else None
+                if full is not None and full in keep:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in done[-1]:
+                        continue
+                    os.chmod(entry.name, 0o700)
+                    os.chdir(entry.name)
+                    names.append(entry.name)
+                    logical.append(full if full in ancestors else None)
+                    done.append(set())
+                    went_down = True
+                    break
+                os.unlink(entry.name)
+            if went_down:
+                continue
+            if len(names) == 1:
+                break
+            name = names.pop()
+            kept_dir = logical.pop() is not None
+            done.pop()
+            os.chdir("..")
+            if kept_dir:
+                done[-1].add(name)
+            else:
+                os.rmdir(name)
+    except OSError as exc:
+        raise Tainted(f"could not clean {root}: {exc}") from None
+    finally:
+        try:
+            os.chdir("/")
+        except OSError:
+            pass
+
+
+def remove_sysv_ipc():
+    """Remove every SysV shared-memory segment, semaphore set and message queue in the namespace."""
+    for kind, call in (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl")):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as fh:
+                head = fh.readline().split()
+                ids = [int(line.split()[head.index(f"{kind}id" if kind != "msg" else "msqid")]) for line in fh if line.strip()]
+        except (OSError, ValueError, IndexError):
+            continue
+        fn = getattr(_libc, call)
+        for ident in ids:
+            if kind == "sem":
+                fn(ident, 0, IPC_RMID, None)
+            else:
+                fn(ident, IPC_RMID, None)
+        with open(f"/proc/sysvipc/{kind}") as fh:
+            if len(fh.read().splitlines()) > 1:
+                raise Tainted(f"SysV {kind} objects survived removal")
+
+
+# ---------------------------------------------------------------- one program
+
+
+def _child(harness, seccomp, wire, task, code, wfd, job, workdir, nproc, wall):
+    """The forked child: limits, filter, a fresh directory, then the harness. Never returns."""
     try:
         os.setsid()
-        try:  # if memory runs out in the sandbox's cgroup, the OOM killer should take the program, not the server
+        # Inherited from the server, non-dumpable would hide /proc/<pid>/fd from the server's meter;
+        # the program has no one else to expose it to (ptrace is denied by the filter anyway).
+        _prctl(PR_SET_DUMPABLE, 1)
+        try:  # if memory runs out in the sandbox's cgroup, the OOM killer takes the program, not the server
             with open("/proc/self/oom_score_adj", "w") as fh:
                 fh.write("1000")
         except OSError:
             pass
-        limit = vm_size() + memory_bytes
+        limit = vm_size() + int(job["memory_bytes"])
         hard = resource.getrlimit(resource.RLIMIT_AS)[1]
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        cpu = int(wall) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        if nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         os.mkdir(workdir, 0o700)
         os.chdir(workdir)
         with open("program.py", "w", encoding="utf-8", errors="surrogatepass") as fh:
             fh.write(code)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            if fd != wfd:
+                os.dup2(devnull, fd)
+        keep = sorted({0, 1, 2, wfd})
+        for lo, hi in zip(keep, keep[1:] + [1 << 20]):
+            os.closerange(lo + 1, hi)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        emit = harness.redirect_streams(wfd, close_others=True)
-        task = dict(task)
-        task["nonce"] = nonce
-        harness.run_task(task, code, emit)
+        seccomp.install()
+
+        def send(obj):
+            data = (wire.dumps(obj) + "\n").encode("ascii")
+            while data:
+                data = data[os.write(wfd, data):]
+
+        harness.run(task, code, send)
     finally:
         os._exit(0)
 
 
-def _read_report(rfd, pid, deadline, cap):
-    """The child's report bytes, why it was killed (None, "wall" or "output"), and its wait status.
+class Server:
+    """The serving loop: one program at a time, relayed to ``out``, commands read from ``inp``."""
 
-    Reads until EOF, but also stops once the child itself has exited: a process it forked may
-    still hold the pipe open, and the report is complete when the child is gone.
-    """
-    buf = bytearray()
-    status = None
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return bytes(buf), "wall", status
-        ready, _, _ = select.select([rfd], [], [], min(left, 0.05))
-        if not ready:
-            if status is None:
-                got, st = os.waitpid(pid, os.WNOHANG)
-                if got == pid:
-                    status = st
-                    continue  # one more look: what it wrote before exiting is already in the pipe
-            else:
-                return bytes(buf), None, status
-            continue
-        chunk = os.read(rfd, 65536)
-        if not chunk:
-            return bytes(buf), None, status
-        buf += chunk
-        if len(buf) > cap:
-            return bytes(buf[:cap]), "output", status
+    def __init__(self, job, inp, out, pid1):
+        self.job = job
+        self.inp = inp
+        self.out = out
+        self.pid1 = pid1
+        self.cmd_buf = b""
+        self.stops = set()
+        self.closed = False
 
+    def frame(self, kind, p=0, k=0, payload=b""):
+        data = HEADER.pack(kind, p, k, len(payload)) + payload
+        while data:
+            data = data[os.write(self.out, data):]
 
-def _wait(pid, deadline):
-    """The child's wait status, or None when it is still running at the deadline."""
-    delay = 0.0005
-    while True:
-        got, status = os.waitpid(pid, os.WNOHANG)
-        if got == pid:
-            return status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.02)
-
-
-def _parse(raw):
-    lines = []
-    for line in raw.splitlines()[:MAX_LINES]:
+    def read_commands(self):
         try:
-            obj = json.loads(line[:MAX_LINE])
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(obj, dict):
-            lines.append(obj)
-    return lines
+            chunk = os.read(self.inp, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.closed = True
+            return
+        self.cmd_buf += chunk
+        while len(self.cmd_buf) >= 4:
+            (n,) = struct.unpack(">I", self.cmd_buf[:4])
+            if len(self.cmd_buf) < 4 + n:
+                break
+            msg = json.loads(self.cmd_buf[4 : 4 + n])
+            self.cmd_buf = self.cmd_buf[4 + n :]
+            if isinstance(msg, dict) and isinstance(msg.get("stop"), int):
+                self.stops.add(msg["stop"])
 
-
-def serve(job, out):
-    """Run every program of ``job`` in turn; write start/end events to ``out``."""
-    harness = _load_harness(job["harness"])
-    tasks = job["tasks"]
-    for task in tasks:
-        harness.prepare(task)
-    keep_scratch = set(os.listdir(SCRATCH))
-    keep_shm = set(os.listdir(SHM)) if os.path.isdir(SHM) else set()
-    state = guarded_state()
-
-    def send(obj):
-        out.write(json.dumps(obj) + "\n")
-        out.flush()
-
-    for n, (index, task_number, code, nonce, wall, cpu_seconds) in enumerate(job["programs"]):
-        send({"p": index, "ev": "start"})
+    def run_one(self, n, index, task, code, wall, harness, seccomp, wire, meter, nproc):
+        """Run one program; returns its end event (without ``tainted``)."""
+        limits = task["limits"]
+        steps = [float(limits["ready"])] + [float(x) for x in limits["tests"]]
+        line_cap, total_cap = int(self.job["line_cap"]), int(self.job["total_cap"])
+        memory_cap = int(self.job["memory_bytes"])
+        task_cap = int(self.job["max_processes"])
+        self.frame(b"S", index)
         rfd, wfd = os.pipe()
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:
             os.close(rfd)
-            _child(harness, tasks[task_number], code, nonce, wfd, job["memory_bytes"], cpu_seconds, f"{SCRATCH}/run-{n}")
+            _child(harness, seccomp, wire, task, code, wfd, self.job, f"{SCRATCH}/run-{n}", nproc, wall)
         os.close(wfd)
-        deadline = t0 + wall
-        raw, killed, status = _read_report(rfd, pid, deadline, job["report_cap"])
-        os.close(rfd)
-        if status is None and not killed:
-            status = _wait(pid, deadline)
-            if status is None:
-                killed = "wall"
-        if killed and status is None:
+        os.set_blocking(rfd, False)
+        buf = bytearray()
+        lines = 0
+        total = 0
+        killed = None
+        status = None
+        eof = False
+        step_start = t0
+        wall_end = t0 + wall
+        next_meter = t0 + METER_EVERY
+        while True:
+            now = time.monotonic()
+            if index in self.stops:
+                killed = "judge"
+                break
+            if lines < len(steps) and now > step_start + steps[lines]:
+                killed = "timeout"
+                break
+            if now > wall_end:
+                killed = "timeout"
+                break
+            if now >= next_meter:
+                next_meter = now + METER_EVERY
+                if meter.used() > memory_cap:
+                    killed = "memory"
+                    break
+                if meter.tasks() > task_cap:
+                    killed = "processes"
+                    break
+            if eof:
+                if status is None:
+                    got, st = os.waitpid(pid, os.WNOHANG)
+                    if got == pid:
+                        status = st
+                if status is not None:
+                    break
+                time.sleep(0.002)
+                continue
+            limit = step_start + steps[lines] if lines < len(steps) else wall_end
+            wait = max(0.0, min(limit, wall_end, next_meter) - now)
+            watch = [rfd] if self.closed else [rfd, self.inp]
+            ready, _, _ = select.select(watch, [], [], wait)
+            if self.inp in ready:
+                self.read_commands()
+            if rfd not in ready:
+                if status is None:  # the child may be gone while a process it forked holds the pipe
+                    got, st = os.waitpid(pid, os.WNOHANG)
+                    if got == pid:
+                        status = st
+                        eof = True
+                continue
             try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+                chunk = os.read(rfd, 1 << 20)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                eof = True
+                continue
+            total += len(chunk)
+            buf += chunk
+            while killed is None:
+                cut = buf.find(b"\n")
+                if cut < 0:
+                    break
+                if cut > line_cap:
+                    killed = "output"
+                    break
+                line = bytes(buf[:cut])
+                del buf[: cut + 1]
+                self.frame(b"L", index, lines, line)
+                lines += 1
+                step_start = time.monotonic()
+            if killed is not None or total > total_cap or len(buf) > line_cap:
+                killed = "output"
+                break
+        if status is None:
+            for target in (pid, -pid):
+                try:
+                    os.kill(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             _, status = os.waitpid(pid, 0)
-        secs = time.monotonic() - t0
-        tainted = ""
-        try:
-            sweep()
-            wipe(SCRATCH, keep_scratch)
-            wipe(SHM, keep_shm)
-            if guarded_state() != state:
-                raise Tainted("the program changed the fork server's limits, priority or affinity")
-        except Tainted as exc:
-            tainted = str(exc)
+        os.close(rfd)
         code_ = os.waitstatus_to_exitcode(status)
-        send(
-            {
-                "p": index,
-                "ev": "end",
-                "lines": _parse(raw),
-                "exit": code_ if code_ >= 0 else None,
-                "signal": -code_ if code_ < 0 else None,
-                "killed": killed,
-                "secs": round(secs, 4),
-                "tainted": tainted,
-            }
-        )
-        if tainted:
-            return 3
-    return 0
+        return {
+            "exit": code_ if code_ >= 0 else None,
+            "signal": -code_ if code_ < 0 else None,
+            "killed": killed,
+            "lines": lines,
+            "secs": round(time.monotonic() - t0, 4),
+        }
+
+    def serve(self):
+        job = self.job
+        harness = _load(job["harness"])
+        seccomp = _load("seccomp.py")
+        wire = _load("wire.py")
+        seccomp.program()  # no table for this machine: refuse before any program runs
+        tasks = job["tasks"]
+        for task in tasks:
+            harness.prepare(task)
+        keep_paths = {f"{SCRATCH}/{name}" for name in os.listdir(SCRATCH)}
+        keep_paths |= {p for p in _mount_points() if p.startswith(SCRATCH + "/")}
+        state = guarded_state()
+        me = os.getpid()
+        meter = Meter(me, _status_kb("self", "RssAnon:"), self.pid1)
+        ipc_before = None if self.pid1 else _ipc_ids()
+        self.frame(b"R", 0, 0, json.dumps({"pid1": self.pid1}).encode())
+        for n, (index, task_number, code, wall) in enumerate(job["programs"]):
+            nproc = None
+            if job.get("nproc"):
+                nproc = _task_count() + int(job["max_processes"])
+            end = self.run_one(n, index, tasks[task_number], code, float(wall), harness, seccomp, wire, meter, nproc)
+            tainted = ""
+            try:
+                sweep(self.pid1)
+                deadline = time.monotonic() + CLEAN_SECONDS
+                wipe(SCRATCH, keep_paths, deadline)
+                if self.pid1:
+                    wipe(SHM, set(), deadline)
+                    wipe(MQUEUE, set(), deadline)
+                    remove_sysv_ipc()
+                elif _ipc_ids() != ipc_before:
+                    raise Tainted("the program left SysV IPC objects (no private IPC namespace to clean)")
+                if guarded_state() != state:
+                    raise Tainted("the program changed the server's limits, priority, affinity, scheduling or I/O priority")
+            except Tainted as exc:
+                tainted = str(exc)
+            end["tainted"] = tainted
+            self.frame(b"E", index, end["lines"], json.dumps(end).encode())
+            if tainted:
+                return 3
+        return 0
+
+
+def _ipc_ids():
+    out = []
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as fh:
+                out.append(sorted(line.split()[1] for line in fh.readlines()[1:] if line.strip()))
+        except OSError:
+            out.append(None)
+    return out
+
+
+def _read_exact(fd, n):
+    data = bytearray()
+    while len(data) < n:
+        chunk = os.read(fd, min(n - len(data), 1 << 20))
+        if not chunk:
+            raise EOFError("the job ended early")
+        data += chunk
+    return bytes(data)
 
 
 def main():
-    """Entry point inside the sandbox: become a safe PID 1, read the job, serve it."""
+    """Entry point inside the sandbox: become a safe server, read the job, serve it."""
+    global SCRATCH
+    SCRATCH = os.getcwd()  # /tmp in bwrap and docker; a fresh temporary directory for the process backend
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     _prctl(PR_SET_DUMPABLE, 0)
-    if os.getpid() != 1:
-        # kill(-1) outside a private pid namespace would hit every process of this uid
-        sys.stderr.write("forkserver: not PID 1 of its own pid namespace; refusing to run\n")
+    pid1 = os.getpid() == 1
+    out = os.dup(1)
+    try:
+        if not pid1:
+            if "--not-pid1" not in sys.argv:
+                # kill(-1) outside a private pid namespace would hit every process of this uid
+                raise RuntimeError("forkserver: not PID 1 of its own pid namespace; refusing to run")
+            _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        (n,) = struct.unpack(">Q", _read_exact(0, 8))
+        job = json.loads(_read_exact(0, n))
+        inp = os.dup(0)
+        os.set_blocking(inp, False)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        return Server(job, inp, out, pid1).serve()
+    except Exception as exc:  # noqa: BLE001 - reported to the host, which raises VerifierError
+        msg = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4000]
+        try:
+            os.write(out, HEADER.pack(b"F", 0, 0, len(msg)) + msg)
+        except OSError:
+            pass
         return 2
-    raw = sys.stdin.buffer.read()
-    job = pickle.loads(raw)
-    del raw
-    os.close(0)
-    out = os.fdopen(os.dup(1), "w", buffering=1)
-    return serve(job, out)
 
 
 if __name__ == "__main__":

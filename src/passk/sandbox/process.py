@@ -2,21 +2,22 @@
 
 It does NOT isolate: the program sees the host's files, network and processes as the calling
 user. It still gets a fresh scratch directory as cwd, an empty environment, rlimits (address
-space, processes, file size, no core) and the parent's wall clock with a session-wide SIGKILL.
-Choosing it logs a warning once, so nobody mistakes it for a sandbox.
+space, file size, CPU backstop, no core) and the host's wall clock with a session-wide SIGKILL;
+the fork server runs as a subreaper (not PID 1) and sweeps the program's descendants after each
+program. Choosing it logs a warning once, so nobody mistakes it for a sandbox.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
 
-from passk.sandbox._runner import run_child
-from passk.sandbox.base import RunResult, Sandbox, SandboxLimits
+from passk.sandbox.base import Sandbox, SandboxLimits, Spawned, check_file_names
 from passk.sandbox.bwrap import SAFE_ENV, default_site_packages
 
 _warned = False
@@ -43,67 +44,32 @@ class ProcessSandbox(Sandbox):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        """Available on any POSIX system."""
+        """Available on a POSIX system with util-linux's prlimit."""
         if os.name != "posix":
             return False, "the process backend needs a POSIX system"
+        if shutil.which("prlimit") is None:
+            return False, "the prlimit binary (util-linux) is not installed"
         return True, ""
 
-    def run(
-        self,
-        argv: list[str],
-        *,
-        files: dict[str, bytes] | None = None,
-        stdin: bytes = b"",
-        limits: SandboxLimits,
-        collect: tuple[str, ...] = (),
-        idle_seconds: float | None = None,
-        as_pid1: bool = False,
-    ) -> RunResult:
-        """Run ``argv`` in a fresh temporary directory under rlimits (no pid namespace: ``as_pid1`` is refused)."""
-        if as_pid1:
-            raise ValueError("the process backend has no pid namespace (as_pid1)")
+    def notes(self) -> list[str]:
+        """Say that nothing is isolated and how memory is bounded."""
+        return ["sandbox: backend 'process' does not isolate programs; memory is capped per address space and by the "
+                "fork server's meter, processes are not capped"]
+
+    def spawn(self, argv: list[str], *, files: dict[str, bytes], limits: SandboxLimits) -> Spawned:
+        """Start ``argv`` in a fresh temporary directory under rlimits (``--not-pid1`` for the fork server)."""
+        check_file_names(files)
         scratch = tempfile.mkdtemp(prefix="passk-run-")
+        for name, data in files.items():
+            with open(os.path.join(scratch, name), "wb") as fh:
+                fh.write(data)
+        prl = ["prlimit", f"--as={limits.memory_mb << 20}", f"--fsize={limits.max_file_bytes}",
+               f"--cpu={math.ceil(limits.wall_seconds) + 5}", "--core=0", "--"]
         try:
-            for name, data in (files or {}).items():
-                if "/" in name or name in ("", ".", ".."):
-                    return RunResult(None, None, b"", b"", False, False, False, 0.0, error=f"bad file name {name!r}")
-                with open(os.path.join(scratch, name), "wb") as fh:
-                    fh.write(data)
-
-            def pre() -> None:  # runs in the child between fork and exec
-                os.chdir(scratch)
-                mem = limits.memory_mb << 20
-                resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-                resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
-                resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-                if os.geteuid() != 0:
-                    # counts all of this uid's processes: only a rough guard here
-                    n = limits.max_processes + 256
-                    resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
-
-            env = dict(SAFE_ENV, HOME=scratch)
-            c = run_child(argv, stdin=stdin, wall_seconds=limits.wall_seconds, max_output_bytes=limits.max_output_bytes, preexec_fn=pre, env=env,
-                          idle_seconds=idle_seconds)
-            if c.spawn_error:
-                return RunResult(None, None, b"", b"", False, False, False, 0.0, error=c.spawn_error)
-            rc = c.returncode
-            sig = -rc if rc is not None and rc < 0 else None
-            collected = {}
-            for name in collect:
-                p = os.path.join(scratch, name)
-                if os.path.isfile(p) and not os.path.islink(p):
-                    with open(p, "rb") as fh:
-                        collected[name] = fh.read(limits.max_file_bytes)
-            return RunResult(
-                exit_code=None if (sig is not None or c.timed_out or c.output_truncated) else rc,
-                signal=sig,
-                stdout=c.stdout,
-                stderr=c.stderr,
-                timed_out=c.timed_out,
-                output_truncated=c.output_truncated,
-                memory_exceeded=b"MemoryError" in c.stderr[-4096:],
-                wall_seconds=c.wall_seconds,
-                files=collected,
-            )
-        finally:
+            proc = subprocess.Popen([*prl, *argv, "--not-pid1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, cwd=scratch, env=dict(SAFE_ENV, HOME=scratch),
+                                    start_new_session=True, close_fds=True)
+        except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return Spawned(proc, cleanup=[lambda: shutil.rmtree(scratch, ignore_errors=True)], pid1=False)

@@ -13,92 +13,115 @@ import json
 import logging
 import os
 import platform
-import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from passk.benchmarks.evalplus import harness as H
-from passk.benchmarks.evalplus.execute import run_harness
+from passk.benchmarks.evalplus.execute import HARNESS_NAME, HARNESS_SOURCE, not_none_task
+from passk.benchmarks.evalplus.judge import RecordJudge
 from passk.benchmarks.evalplus.prepare import PAYLOAD, program_of_canonical, test_inputs
 from passk.errors import DataError
 from passk.io import atomic_open, sha256_file
 from passk.records.problems import load_problems
+from passk.sandbox import wire
+from passk.sandbox.session import Harness, Program, run_programs, step_limits
 from passk.sandbox.settings import SandboxSettings, make_sandbox
 
 log = logging.getLogger(__name__)
 
 _gt_cache: dict[str, dict[str, Any]] = {}
 _gt_lock = threading.Lock()
+FORMAT = 2
+RECORD_TEST_SECONDS = 300.0  # one canonical call; beyond it the input is dropped (plus) or the ground truth stops (base)
+RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=1 << 30, total_cap=3 << 30)  # Mbpp/255's input 85 alone is 1.15 GB
 
 
 def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | os.PathLike[str], sandbox_cfg: dict[str, Any]) -> None:
     """Run every canonical solution once in the sandbox; write expected outputs and per-test runtimes.
 
     Output (gzipped JSON, written atomically): ``{"meta": {...}, "tasks": {task_id: {"base": [...],
-    "plus": [...], "base_time": [...], "plus_time": [...]}}}`` with outputs in the harness's tagged
-    JSON (``harness.encode``). A canonical solution that fails to run is an error naming
-    the task: verdicts against a partial ground truth would be silently wrong.
+    "plus": [...], "base_time": [...], "plus_time": [...], "base_bytes": [...], "plus_bytes": [...],
+    ["plus_kept": [...], "plus_dropped": [{"index", "why"}]]}}}`` with outputs in ``passk.sandbox.wire``'s encoding; every task's entry
+    stands on its own (a per-task layout can split the file as it is). The canonical solution
+    runs through the same fork server and harness as any program, in ``record`` mode.
+
+    - A canonical solution that raises (or returns what is not plain data) on any input stops the
+      ground truth with a ``DataError`` naming the task and input: verdicts against it would be wrong.
+    - A plus input on which the canonical solution itself exceeds the program limits (time,
+      memory, output cap) is dropped, and every drop is listed in the task's entry and in
+      ``meta.dropped_plus_inputs`` with its reason; on a base input that stops the ground truth too.
+    - A sandbox fault is a ``VerifierError`` (``passk.sandbox.session``), never a drop.
     """
     settings = SandboxSettings.from_config(sandbox_cfg)
     sandbox = make_sandbox(settings)
     problems = list(load_problems(problems_path, PAYLOAD, family="evalplus").values())
+    limits = settings.limits(RECORD_TEST_SECONDS)
+    site = list(getattr(sandbox, "site_packages", ()) or ())
     t0 = time.time()
 
-    def record(problem: dict[str, Any], inputs: list[Any]) -> tuple[dict[str, Any] | None, str]:
-        """Outputs and runtimes of the canonical solution on ``inputs`` (None and why on failure)."""
-        nonce = secrets.token_hex(8)
-        payload = dict(
-            mode="record",
-            dataset=problem["tests"]["dataset"],
-            entry_point=problem["tests"]["entry_point"],
-            inputs=inputs,
-            nonce=nonce,
-            time_limits=[],
-            exec_limit=60.0,
-            output_not_none=problem["tests"]["dataset"] == "mbpp"
-            and problem["tests"]["entry_point"] in H.MBPP_OUTPUT_NOT_NONE_TASKS,
-        )
-        # Expected outputs come back on stdout, and some are large (HumanEval/14's prefixes: >1 MiB).
-        res, lines = run_harness(sandbox, settings, program_of_canonical(problem), payload, wall=600.0, max_output_bytes=1 << 30)
-        rec = next((ln for ln in lines if ln.get("record") == nonce), None)
-        if rec is None or len(rec["outputs"]) != len(inputs):
-            why = res.error or res.stderr.decode("utf-8", "replace")[-800:] or f"report={str(lines[:2])[:500]} exit={res.exit_code} signal={res.signal} timed_out={res.timed_out}"
-            return None, why
-        return rec, ""
+    def task(problem: dict[str, Any], inputs: list[Any]) -> dict[str, Any]:
+        return {"mode": "record", "entry_point": problem["tests"]["entry_point"], "not_none": not_none_task(problem),
+                "inputs": wire.encode(inputs), "limits": step_limits(60.0, [RECORD_TEST_SECONDS] * len(inputs)), "site": site}
+
+    def record(problem: dict[str, Any], groups: list[list[Any]]) -> list[RecordJudge]:
+        programs = []
+        for inputs in groups:
+            t = task(problem, inputs)
+            programs.append(Program(t, program_of_canonical(problem), 60.0 + RECORD_TEST_SECONDS * len(inputs) + 5.0,
+                                    lambda n=len(inputs): RecordJudge(n)))
+        return run_programs(sandbox, limits, RECORD, programs)
+
+    def failed(problem: dict[str, Any], which: str, judge: RecordJudge) -> str:
+        """Why a record run is incomplete; a DataError when the canonical solution itself failed."""
+        i = len(judge.outputs)
+        where = f"{problems_path}: canonical solution of {problem['id']}"
+        e = judge.ended
+        assert e is not None  # run_programs ends every program
+        if judge.memory:
+            return f"exceeded the memory limit on {which} input {i} ({judge.error})"
+        if judge.error:
+            raise DataError(f"{where} failed on its {which} input {i}: {judge.error}")
+        if e.oom or e.killed in ("timeout", "memory", "output"):
+            reason = {"timeout": "time limit", "memory": "memory limit", "output": "output cap"}.get(e.killed or "", "memory limit")
+            return f"exceeded the {reason} on {which} input {i}"
+        how = f"signal {e.signal}" if e.signal else f"exit code {e.exit}"
+        raise DataError(f"{where} ended on its {which} input {i} ({how})")
 
     def one(problem: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        base, plus = test_inputs(problem, "base_input"), test_inputs(problem, "plus_input")
+        got_base, got_plus = record(problem, [base, plus])
         entry: dict[str, Any] = {}
-        for which in ("base", "plus"):
-            inputs = test_inputs(problem, f"{which}_input")
-            rec, why = record(problem, inputs)
-            if rec is not None:
-                entry[which], entry[f"{which}_time"] = rec["outputs"], rec["times"]
-                continue
-            if which == "base":
-                raise DataError(f"{problems_path}: canonical solution of {problem['id']} failed on its base inputs: {why}")
-            # A plus input whose expected output the sandbox cannot hold (Mbpp/255: 1.6 M tuples,
-            # 1.15 GB encoded; evalplus fails its own canonical there too) is dropped, one by one,
-            # and recorded; the rest of the task is still graded.
-            kept, outputs, times, dropped = [], [], [], []
-            for i, value in enumerate(inputs):
-                single, why_one = record(problem, [value])
-                if single is None:
-                    dropped.append(i)
-                    log.warning("%s: plus input %d dropped: the canonical solution cannot run it within the sandbox limits (%s)", problem["id"], i, why_one[-200:])
-                    continue
+        if len(got_base.outputs) != len(base):
+            raise DataError(f"{problems_path}: canonical solution of {problem['id']} {failed(problem, 'base', got_base)}")
+        entry.update(base=got_base.outputs, base_time=got_base.times, base_bytes=got_base.sizes)
+        if len(got_plus.outputs) == len(plus):
+            entry.update(plus=got_plus.outputs, plus_time=got_plus.times, plus_bytes=got_plus.sizes)
+            return problem["id"], entry
+        # Input by input (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB encoded: evalplus fails its
+        # own canonical there too); only inputs beyond the limits are dropped, and listed.
+        failed(problem, "plus", got_plus)
+        kept, outputs, times, sizes, dropped = [], [], [], [], []
+        singles = record(problem, [[value] for value in plus])
+        for i, single in enumerate(singles):
+            if len(single.outputs) == 1:
                 kept.append(i)
-                outputs += single["outputs"]
-                times += single["times"]
-            entry.update(plus=outputs, plus_time=times, plus_kept=kept, plus_dropped=dropped)
+                outputs += single.outputs
+                times += single.times
+                sizes += single.sizes
+                continue
+            why = failed(problem, "plus", single).replace("plus input 0", f"plus input {i}")
+            dropped.append({"index": i, "why": why})
+            log.warning("%s: plus input %d dropped: the canonical solution %s", problem["id"], i, why)
+        entry.update(plus=outputs, plus_time=times, plus_bytes=sizes, plus_kept=kept, plus_dropped=dropped)
         return problem["id"], entry
 
     workers = int(settings.groundtruth_workers)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         tasks = dict(pool.map(one, problems))
     meta = {
+        "format": FORMAT,
         "problems": str(problems_path),
         "problems_sha256": sha256_file(problems_path),
         "machine": platform.node(),
@@ -129,8 +152,10 @@ def load_groundtruth(path: str) -> dict[str, Any]:
             raise DataError(f"{p}: unreadable ground truth ({exc})") from None
         tasks = {
             tid: {
-                "base": [H.decode(v) for v in e["base"]],
-                "plus": [H.decode(v) for v in e["plus"]],
+                "base": [wire.decode(v) for v in e["base"]],
+                "plus": [wire.decode(v) for v in e["plus"]],
+                "raw": [*e["base"], *e["plus"]],  # as encoded: an identical output is recognised without decoding it
+                "out_bytes": [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else None,
                 "base_time": e["base_time"],
                 "plus_time": e["plus_time"],
                 "plus_kept": e.get("plus_kept"),

@@ -1,8 +1,11 @@
-"""Run one LiveCodeBench program against all its tests in one process (runs INSIDE the sandbox).
+"""The in-sandbox side of a LiveCodeBench program: run it on each test's input and send back what it
+printed or returned. It judges nothing.
 
-Shipped into the sandbox as a file and run as ``python3 harness_lcb.py`` with the job file
-``job.json`` beside it. Stdlib only, importable without site-packages: it must run on whatever
-interpreter the sandbox offers.
+Loaded by the fork server (``passk.sandbox.forkserver``) inside the sandbox; stdlib only. The task
+holds the test inputs and ``fn_name``, never the expected outputs: the judge
+(``passk.benchmarks.livecodebench.judge``) compares outside the sandbox with LiveCodeBench's rules,
+and the server stops the program at the judge's word after its first wrong output, or at a
+test's time limit by its own clock.
 
 Semantics follow LiveCodeBench's ``lcb_runner/evaluation/testing_util.py``:
 
@@ -11,37 +14,28 @@ Semantics follow LiveCodeBench's ``lcb_runner/evaluation/testing_util.py``:
   ``sys.set_int_max_str_digits(50000)`` are set.
 - **stdin problems**: the program runs once per test as ``__main__`` (so a trailing
   ``if __name__ == '__main__':`` runs, like LCB's ``clean_if_name``), ``SystemExit`` is swallowed,
-  and what it printed is compared line by line as LCB does (whole text stripped, split on
-  ``\\n``, lines stripped, same line count, each line equal as text or as a list of ``Decimal``).
-  Unlike LCB's mocks, fd 0 and fd 1 are *real files* holding the test input / receiving the output,
-  so ``sys.stdin.buffer`` (``read``, ``readline``, iteration), ``open(0)``, ``os.read(0, n)``,
-  ``input()``, ``sys.stdout.buffer.write`` and ``os.write(1, ...)`` all behave as on a judge.
-  Threads the program started are joined (a real interpreter waits for them at exit).
-- **call-based problems**: the code is executed once (under the time limit), ``Solution()`` is
-  instantiated when the text contains ``class Solution``, the method ``fn_name`` is called per
-  test with the arguments ``json.loads``-ed from the test's input lines; a tuple result becomes a
-  list; the result must ``==`` the ``json.loads``-ed expected output (no float tolerance).
-- Each test has its own wall-clock limit (a float, ``setitimer``); a C-level call that never
-  returns to the interpreter is ended by ``faulthandler``'s watchdog thread, which needs no GIL
-  and exits the process. The first failing test ends the run (as LCB does).
+  and what it printed is sent back. Unlike LCB's mocks, fd 0 and fd 1 are *real files* holding the
+  test input / receiving the output, so ``sys.stdin.buffer`` (``read``, ``readline``, iteration),
+  ``open(0)``, ``os.read(0, n)``, ``input()``, ``sys.stdout.buffer.write`` and ``os.write(1, ...)``
+  all behave as on a judge. Threads the program started are joined (a real interpreter waits for
+  them at exit).
+- **call-based problems**: the code is executed once, ``Solution()`` is instantiated when the text
+  contains ``class Solution``, the method ``fn_name`` is called per test with the arguments
+  ``json.loads``-ed from the test's input lines; a tuple result becomes a list and is sent back as
+  plain data.
 
-Positive proof: the verdict is written to ``verdict.json`` only after the last test, with a
-per-run nonce read from the job file (deleted before any program code runs) and the result of
-every test. A program that exits early (``os._exit``, a crash, a kill) leaves no verdict, and the
-parent counts that as a failure. The harness also swaps ``sys.modules['__main__']`` for the
-program's own module so ``import __main__`` cannot reach the harness.
+Lines sent: ``{"r": 1}`` once the program compiled (stdin) or loaded (call-based), then per test
+``{"o": printed text}`` or ``{"o": returned value}``; ``{"x": exception name, "d": detail}``
+when the program raised (and nothing after).
 """
 
-import faulthandler
+import importlib.util
 import io
 import json
 import os
-import signal
 import sys
 import threading
-import time
 import types
-from decimal import Decimal, InvalidOperation
 
 LCB_IMPORTS = (
     "from string import *\nfrom re import *\nfrom datetime import *\nfrom collections import *\n"
@@ -55,36 +49,6 @@ LCB_IMPORTS = (
 )
 RECURSION_LIMIT = 50000
 INT_DIGITS = 50000
-WATCHDOG_GRACE = 1.5  # seconds past the per-test limit before the GIL-free watchdog exits the process
-
-PASS, WRONG, TIMEOUT, RUNTIME, MEMORY = True, -2, -3, -4, -5  # LCB's result codes; -5 = MemoryError here
-
-
-class _TestTimeout(BaseException):
-    """Raised by the alarm; a BaseException so ``except Exception`` in the program does not swallow it."""
-
-
-def _tokens_equal(got, want):
-    """LCB's per-line rule: equal text, or equal lists of Decimals (exact, no tolerance)."""
-    try:
-        a = [Decimal(x) for x in got.split()]
-        b = [Decimal(x) for x in want.split()]
-    except (InvalidOperation, ValueError):
-        return False
-    return a == b
-
-
-def compare_stdout(got, want):
-    """True when ``got`` matches ``want`` by LCB's stdin rule (see module docstring)."""
-    got_lines = [line.strip() for line in got.strip().split("\n")]
-    want_lines = [line.strip() for line in want.strip().split("\n")]
-    if len(got_lines) != len(want_lines):
-        return False
-    for g, w in zip(got_lines, want_lines):
-        if g != w and not _tokens_equal(g, w):
-            return False
-    return True
-
 
 def _short(text, limit=300):
     text = text if isinstance(text, str) else repr(text)
@@ -100,40 +64,19 @@ def _install_fd(path, flags, target):
 
 
 class _Runner:
-    """Owns the real fds 0/1, the alarm, and a fresh ``__main__`` module per program run."""
+    """Owns the real fds 0/1 and a fresh ``__main__`` module per program run."""
 
-    def __init__(self, timeout):
-        self.timeout = float(timeout)
-        self.armed = False
+    def __init__(self):
         self.base_ns = {"__builtins__": __builtins__}
         exec(compile(LCB_IMPORTS, "<lcb-imports>", "exec"), self.base_ns)
         self.in_path = os.path.abspath("_lcb_stdin")
         self.out_path = os.path.abspath("_lcb_stdout")
-        signal.signal(signal.SIGALRM, self._on_alarm)
-        if hasattr(signal, "SIGXFSZ"):
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized output raises EFBIG, not a kill
-        self.stdin_file = None
         self.stdout_file = None
-
-    def _on_alarm(self, signum, frame):
-        if self.armed:
-            raise _TestTimeout()
-
-    def arm(self):
-        self.armed = True
-        # Re-fire every 0.2 s so a program that swallows one alarm with a bare except is interrupted again.
-        signal.setitimer(signal.ITIMER_REAL, self.timeout, 0.2)
-        faulthandler.dump_traceback_later(self.timeout + WATCHDOG_GRACE, exit=True)
-
-    def disarm(self):
-        self.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        faulthandler.cancel_dump_traceback_later()
 
     def redirect(self, stdin_text):
         """Point fd 0 at a file holding ``stdin_text`` and fd 1 at an empty file; rebuild sys streams."""
         with open(self.in_path, "wb") as fh:
-            fh.write(stdin_text.encode("utf-8"))
+            fh.write(stdin_text.encode("utf-8", "surrogatepass"))
         _install_fd(self.in_path, os.O_RDONLY, 0)
         _install_fd(self.out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 1)
         # newline="\n" as CPython's POSIX stdin: "\r" is kept, as LCB's StringIO keeps it.
@@ -161,119 +104,91 @@ class _Runner:
         sys.setrecursionlimit(RECURSION_LIMIT)
         return module
 
-    def join_threads(self, before, deadline):
-        """Wait (within the limit) for non-daemon threads the program started, as interpreter exit would."""
+    @staticmethod
+    def join_threads(before):
+        """Wait for non-daemon threads the program started, as interpreter exit would (the server's
+        clock bounds the wait)."""
         for t in threading.enumerate():
             if t in before or t.daemon or t is threading.current_thread():
                 continue
-            while t.is_alive():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _TestTimeout()
-                t.join(min(remaining, 0.05))
+            t.join()
 
 
-def _classify(exc):
-    if isinstance(exc, _TestTimeout):
-        return TIMEOUT, "Time Limit Exceeded"
-    if isinstance(exc, MemoryError):
-        return MEMORY, "MemoryError"
-    return RUNTIME, f"{type(exc).__name__}: {_short(str(exc))}"
+def _failure(exc):
+    return {"x": type(exc).__name__, "d": f"{type(exc).__name__}: {_short(str(exc))}"}
 
 
-def run_stdin(runner, code, inputs, outputs):
-    """Run a stdin/stdout program on each test; returns (results, detail)."""
+def run_stdin(runner, code, inputs, send):
+    """Run a stdin/stdout program on each test and send what it printed."""
     try:
         compiled = compile(code, "<solution>", "exec")
     except (SyntaxError, ValueError) as exc:
-        return [RUNTIME], f"compile error: {type(exc).__name__}: {_short(str(exc))}"
-    results = []
-    for idx, (inp, want) in enumerate(zip(inputs, outputs)):
+        send({"x": "CompileError", "d": f"compile error: {type(exc).__name__}: {_short(str(exc))}"})
+        return
+    send({"r": 1})
+    for inp in inputs:
         runner.redirect(inp)
         module = runner.fresh_main()
         before = set(threading.enumerate())
-        code_result = None
-        detail = ""
         try:
             try:
-                runner.arm()
-                deadline = time.monotonic() + runner.timeout
-                try:
-                    exec(compiled, module.__dict__)
-                except SystemExit:
-                    pass
-                runner.join_threads(before, deadline)
-            finally:
-                runner.disarm()
+                exec(compiled, module.__dict__)
+            except SystemExit:
+                pass
+            runner.join_threads(before)
         except BaseException as exc:  # noqa: BLE001 - the program may raise anything
-            code_result, detail = _classify(exc)
-        if code_result is None:
-            got = runner.collect_stdout()
-            if compare_stdout(got, want):
-                code_result = PASS
-            else:
-                code_result, detail = WRONG, f"wrong answer: got {_short(got)!r}, expected {_short(want)!r}"
-        results.append(code_result)
-        if code_result is not PASS:
-            return results, f"test {idx}: {detail}"
-    return results, ""
+            send(_failure(exc))
+            return
+        send({"o": runner.collect_stdout()})
 
 
-def run_call(runner, code, inputs, outputs, fn_name):
-    """Run a call-based (LeetCode) program on each test; returns (results, detail)."""
-    try:
-        args_list = [[json.loads(line) for line in inp.split("\n")] for inp in inputs]
-        expected = [json.loads(out) for out in outputs]
-    except ValueError as exc:
-        return [RUNTIME], f"test data not JSON: {exc}"
+def run_call(runner, code, inputs, send, encode):
+    """Run a call-based (LeetCode) program on each test and send what it returned."""
+    args_list = [[json.loads(line) for line in inp.split("\n")] for inp in inputs]
     runner.redirect("")
     module = runner.fresh_main()
     try:
-        try:
-            runner.arm()
-            exec(compile(code, "<solution>", "exec"), module.__dict__)
-            target = module.__dict__["Solution"]() if "class Solution" in code else module
-            method = getattr(target, fn_name)
-        finally:
-            runner.disarm()
+        exec(compile(code, "<solution>", "exec"), module.__dict__)
+        target = module.__dict__["Solution"]() if "class Solution" in code else module
+        method = getattr(target, _FN_NAME[0])
     except BaseException as exc:  # noqa: BLE001
-        code_result, detail = _classify(exc)
+        msg = _failure(exc)
         if isinstance(exc, (SyntaxError, AttributeError, KeyError)):
-            detail = f"compile error: {detail}"
-        return [code_result], detail
-    results = []
-    for idx, (args, want) in enumerate(zip(args_list, expected)):
-        code_result, detail = None, ""
+            msg["d"] = "compile error: " + msg["d"]
+        send(msg)
+        return
+    send({"r": 1})
+    for args in args_list:
         try:
-            try:
-                runner.arm()
-                got = method(*args)
-            finally:
-                runner.disarm()
+            got = method(*args)
+        except BaseException as exc:  # noqa: BLE001
+            send(_failure(exc))
+            return
+        try:
             if isinstance(got, tuple):
                 got = list(got)
-            ok = bool(got == want)
-        except BaseException as exc:  # noqa: BLE001
-            code_result, detail = _classify(exc)
-        if code_result is None:
-            code_result = PASS if ok else WRONG
-            if not ok:
-                detail = f"wrong answer: got {_short(repr(got))}, expected {_short(repr(want))}"
-        results.append(code_result)
-        if code_result is not PASS:
-            return results, f"test {idx}: {detail}"
-    return results, ""
+            value = encode(got)
+        except BaseException as exc:  # noqa: BLE001 - not plain data: a wrong answer for the judge
+            send({"x": "unplain", "d": _short(f"{type(exc).__name__}: {exc}")})
+            return
+        send({"o": value})
 
 
-def main():
-    """Read job.json, delete it, run the tests, write verdict.json last (atomically)."""
-    with open("job.json", encoding="utf-8") as fh:
-        job = json.load(fh)
-    os.unlink("job.json")
-    nonce = job.pop("nonce")
-    verdict_path = os.path.abspath("verdict.json")
+_FN_NAME = [None]
+_wire = None
+
+
+def prepare(task):
+    """Once per fork server: load the wire encoder, set LCB's interpreter-wide limits."""
+    global _wire
+    spec = importlib.util.spec_from_file_location("passk_wire_for_lcb", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py"))
+    _wire = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(_wire)
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(INT_DIGITS)
+    for p in task.get("site", ()):
+        if p not in sys.path:
+            sys.path.append(p)
     try:
         import resource
 
@@ -283,26 +198,16 @@ def main():
             resource.setrlimit(resource.RLIMIT_STACK, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
     except (ImportError, ValueError, OSError):
         pass
-    runner = _Runner(job["timeout"])
-    inputs, outputs, fn_name = job["inputs"], job["outputs"], job.get("fn_name")
-    started = time.monotonic()
-    if fn_name:
-        results, detail = run_call(runner, job["code"], inputs, outputs, fn_name)
+
+
+def run(task, code, send):
+    """Run ``code`` on the task's tests; ``send`` one line per step (see the module docstring)."""
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized output raises EFBIG, not a kill
+    runner = _Runner()
+    if task.get("fn_name"):
+        _FN_NAME[0] = task["fn_name"]
+        run_call(runner, code, task["inputs"], send, _wire.encode)
     else:
-        results, detail = run_stdin(runner, job["code"], inputs, outputs)
-    verdict = {
-        "nonce": nonce,
-        "n_tests": len(inputs),
-        "results": results,
-        "detail": detail,
-        "seconds": round(time.monotonic() - started, 4),
-    }
-    tmp = verdict_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(verdict, fh)
-    os.replace(tmp, verdict_path)
-    os._exit(0)  # skip interpreter shutdown: leftover program threads must not delay or alter the exit
-
-
-if __name__ == "__main__":
-    main()
+        run_stdin(runner, code, task["inputs"], send)

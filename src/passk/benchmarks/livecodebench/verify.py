@@ -1,47 +1,44 @@
-"""Verify LiveCodeBench samples: extract the program, run all its tests in one sandboxed process.
+"""Verify LiveCodeBench samples: extract the program, run its tests in the sandbox, judge outside it.
 
 Why this shape:
 
-- **One sandbox run per distinct program**: all tests of a program run in one process (as
-  LiveCodeBench does), started through ``passk.sandbox.run`` with ``harness.py`` and a job file;
-  identical programs for the same problem are run once and their verdict shared (models repeat
-  themselves a lot at n=128).
-- **Positive proof**: a sample is correct only if the harness's ``verdict.json`` comes back with
-  this run's random nonce, one result per test and every result ``True``. Exiting early, crashing,
-  or being killed leaves no verdict and counts against the program, with the reason in ``detail``.
-- **Semantics** are LiveCodeBench's ``testing_util.py`` (see ``passk.benchmarks.livecodebench.harness``),
-  with a per-test wall-clock limit (``timeout``, default 6 s as ``lcb_runner``) and an outer wall
-  limit of ``(timeout + 1) * n_tests + 5`` s plus start-up, LCB's own global budget.
+- **The same judge and batching as EvalPlus** (``passk.sandbox.session``): the distinct programs
+  of a shard run through fork servers (up to ``sandbox.batch_size`` per sandbox, programs of one
+  problem together); inside, the harness (``passk.benchmarks.livecodebench.harness``) sends back
+  what each program printed or returned, test by test; this process judges it
+  (``passk.benchmarks.livecodebench.judge``) and stops a program at its first wrong output. The
+  expected outputs never enter the sandbox. Identical programs of a problem run once.
+- **Semantics** are LiveCodeBench's ``testing_util.py``, with a per-test limit (``timeout``,
+  default 6 s as ``lcb_runner``, enforced by the server's clock) and a wall clock of
+  ``(timeout + 1) * (n_tests + 1) + 5`` s, LCB's own global budget.
 
 Statuses (``passk.records.verdicts``): ``correct``, ``wrong``, ``no_answer`` (nothing extracted),
 ``timeout``, ``runtime_error`` (including compile errors and early exits), ``memory``. A sandbox
-that fails to run a program is a ``VerifierError``, and a problem without tests a ``DataError``:
-neither is a verdict.
+fault is a ``VerifierError``, and a problem without tests a ``DataError``: neither is a verdict.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from passk.benchmarks.livecodebench import harness
-from passk.errors import DataError, VerifierError
+from passk.benchmarks.livecodebench.judge import LcbJudge, Outcome
+from passk.errors import DataError
 from passk.prompts import prompt_prefill
 from passk.records.verdicts import verdict_row
-from passk.sandbox.base import RunResult, Sandbox
-from passk.sandbox.run import run_script
+from passk.sandbox.base import Sandbox
+from passk.sandbox.session import Harness, Program, run_programs, step_limits
 from passk.sandbox.settings import SandboxSettings, make_sandbox
 from passk.verify.family import VerifyContext
 from passk.verify.programs import FENCE, last_fenced_block, opening_fence, restore_prefill
 
+HARNESS_NAME = "harness_lcb.py"
 HARNESS_SOURCE = Path(harness.__file__).read_bytes()
 DEFAULT_TIMEOUT = 6.0  # seconds per test, lcb_runner's default
-STARTUP_SECONDS = 10.0  # interpreter + harness start-up inside the sandbox, on a loaded machine
-RESULT_STATUS = {-2: "wrong", -3: "timeout", -4: "runtime_error", -5: "memory"}
 
 
 # ----------------------------------------------------------------------------- extraction
@@ -68,9 +65,6 @@ def extract_code(text: str | None, prefill: str = "```python") -> str:
 # ----------------------------------------------------------------------------- running
 
 
-HARNESS_NAME = "harness_lcb.py"  # its name inside the sandbox (it shows in the watchdog's tracebacks)
-
-
 def problem_tests(problem: dict[str, Any]) -> tuple[list[str], list[str], str | None]:
     """``(inputs, outputs, fn_name)`` of a canonical problem record (fn_name None for stdin problems).
 
@@ -89,71 +83,61 @@ def problem_tests(problem: dict[str, Any]) -> tuple[list[str], list[str], str | 
     return inputs, outputs, fn_name
 
 
-def run_program(sandbox: Sandbox, code: str, problem: dict[str, Any], settings: SandboxSettings, *,
-                timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None) -> tuple[str, str]:
-    """Run one program against all tests of ``problem``; returns ``(status, detail)``."""
-    inputs, outputs, fn_name = problem_tests(problem)
-    nonce = secrets.token_hex(16)
-    job = json.dumps(
-        {"nonce": nonce, "code": code, "inputs": inputs, "outputs": outputs, "fn_name": fn_name, "timeout": float(timeout)},
-        ensure_ascii=True,  # lone surrogates in model output survive as escapes (the harness then reports them)
-    ).encode("ascii")
-    biggest = max(max(len(s) for s in inputs), max(len(s) for s in outputs))
-    limits = settings.limits(
-        (float(timeout) + 1.0) * (len(inputs) + 1) + 5.0 + STARTUP_SECONDS,
-        memory_mb=int(memory_mb if memory_mb is not None else settings.memory_mb),
-        max_output_bytes=1 << 20,
-        # job file + one test input + the output file (4x the largest expected output) + slack
-        scratch_mb=64 + (2 * len(job) + 6 * biggest) // (1 << 20),
-        max_file_bytes=max(64 << 20, 4 * biggest + (1 << 20), len(job) + (1 << 20)),
-    )
-    result = run_script(sandbox, HARNESS_NAME, files={HARNESS_NAME: HARNESS_SOURCE, "job.json": job}, limits=limits,
-                        flags=("-I",), collect=("verdict.json",))
-    return interpret(result, nonce=nonce, n_tests=len(inputs))
+class ProblemPlan:
+    """Everything needed to run and judge any program of one problem."""
 
-
-def _tail(data: bytes, limit: int = 300) -> str:
-    return data[-limit:].decode("utf-8", "replace").strip()
-
-
-def interpret(result: RunResult, *, nonce: str, n_tests: int) -> tuple[str, str]:
-    """Turn a sandbox run into ``(status, detail)``; only a complete, nonce-matching verdict file is correct.
-
-    A run the sandbox itself could not carry out raises ``VerifierError``.
-    """
-    if result.error:
-        raise VerifierError(f"the sandbox failed to run a program: {result.error}")
-    raw = result.files.get("verdict.json")
-    if raw is None:
-        if result.memory_exceeded:
-            status, why = "memory", "memory limit exceeded"
-        elif result.timed_out:
-            status, why = "timeout", "wall-clock limit of the whole run exceeded"
-        elif b"Timeout (" in result.stderr:
-            status, why = "timeout", "per-test limit exceeded inside a C call (watchdog exit)"
+    def __init__(self, problem: dict[str, Any], timeout: float) -> None:
+        inputs, outputs, fn_name = problem_tests(problem)
+        self.id = problem.get("id")
+        self.call_based = bool(fn_name)
+        if self.call_based:
+            try:
+                self.expected: list[Any] = [json.loads(out) for out in outputs]
+                for inp in inputs:  # the harness parses them inside the sandbox: bad data is ours, not the program's
+                    for line in inp.split("\n"):
+                        json.loads(line)
+            except ValueError as exc:
+                raise DataError(f"problem {self.id!r}: test data is not JSON ({exc})") from None
         else:
-            how = f"signal {result.signal}" if result.signal else f"exit code {result.exit_code}"
-            status, why = "runtime_error", f"program ended the process before the harness finished ({how})"
-        tail = _tail(result.stderr)
-        return status, why + (f": {tail}" if tail else "")
-    try:
-        verdict = json.loads(raw.decode("utf-8"))
-        results = verdict["results"]
-        detail = str(verdict.get("detail", ""))
-        if verdict.get("nonce") != nonce or verdict.get("n_tests") != n_tests or not isinstance(results, list):
-            raise ValueError("verdict does not belong to this run")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        return "runtime_error", f"unusable verdict file ({exc})"
-    if len(results) == n_tests and all(r is True for r in results):
-        return "correct", f"{n_tests} tests passed"
-    last = results[-1] if results else -4
-    status = RESULT_STATUS.get(last, "runtime_error") if last is not True else "runtime_error"
-    return status, detail or f"{len(results)} of {n_tests} tests run"
+            self.expected = list(outputs)
+        self.n = len(inputs)
+        self.wall = (float(timeout) + 1.0) * (self.n + 1) + 5.0
+        biggest = max(len(json.dumps(o)) for o in outputs)
+        self.line_cap = max(1 << 20, 4 * biggest + (1 << 20))
+        self.total_cap = max(16 << 20, 2 * sum(len(json.dumps(o)) for o in outputs) + self.line_cap)
+        self.fn_name = fn_name
+        self.inputs = inputs
+        self.limits = step_limits(timeout, [timeout] * self.n)
+        self.input_bytes = sum(len(x) for x in inputs)
+        self._tasks: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def task(self, site: tuple[str, ...]) -> dict[str, Any]:
+        """The task sent into the sandbox (inputs and limits, never the expected outputs)."""
+        if site not in self._tasks:
+            self._tasks[site] = {"fn_name": self.fn_name, "inputs": self.inputs, "limits": self.limits, "site": list(site)}
+        return self._tasks[site]
+
+    def judge(self) -> LcbJudge:
+        return LcbJudge(self.expected, self.call_based)
+
+
+def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[ProblemPlan, str]], memory_mb: int) -> list[Outcome]:
+    """Outcomes of (problem plan, program) entries through fork servers (``passk.sandbox.session``)."""
+    plans = [plan for plan, _ in entries]
+    biggest = max(p.input_bytes for p in plans)
+    limits = settings.limits(max(p.wall for p in plans), memory_mb=int(memory_mb),
+                             # one test's input and the output file (4x the largest expected output) + slack
+                             scratch_mb=int(settings.scratch_mb) + (2 * biggest + 4 * max(p.line_cap for p in plans)) // (1 << 20),
+                             max_file_bytes=max(int(settings.max_file_bytes), max(p.line_cap for p in plans), biggest + (1 << 20)))
+    spec = Harness(HARNESS_NAME, HARNESS_SOURCE, max(p.line_cap for p in plans), max(p.total_cap for p in plans))
+    site = tuple(getattr(sandbox, "site_packages", ()) or ())
+    programs = [Program(plan.task(site), code, plan.wall, plan.judge) for plan, code in entries]
+    return run_programs(sandbox, limits, spec, programs)
 
 
 # ----------------------------------------------------------------------------- shards
 
-NO_CODE = ("no_answer", "no code extracted")
+NO_CODE = Outcome("no_answer", "no code extracted")
 
 
 def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]], ctx: VerifyContext, *,
@@ -188,14 +172,25 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
         if code.strip():
             jobs.setdefault((sample["problem_id"], code), None)
 
-    keys = list(jobs)
-    n_workers = max(1, min(int(ctx.workers), len(keys) or 1))
+    plans = {pid: ProblemPlan(problems[pid], timeout) for pid in {k[0] for k in jobs}}
+    size = max(1, int(settings.batch_size))
+    batches: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    for key in sorted(jobs, key=lambda k: k[0]):  # programs of one problem together, small problems share
+        if len(current) >= size:
+            batches.append(current)
+            current = []
+        current.append(key)
+    if current:
+        batches.append(current)
+    n_workers = max(1, min(int(ctx.workers), len(batches) or 1))
 
-    def work(key: tuple[str, str]) -> tuple[str, str]:
-        return run_program(box, key[1], problems[key[0]], settings, timeout=timeout, memory_mb=memory_mb)
+    def work(batch: list[tuple[str, str]]) -> list[tuple[tuple[str, str], Outcome]]:
+        got = run_batch(box, settings, [(plans[pid], code) for pid, code in batch], memory_mb)
+        return list(zip(batch, got))
 
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:  # sandbox runs are subprocesses: threads suffice
-        outcomes = dict(zip(keys, pool.map(work, keys)))
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:  # sandboxes are subprocesses: threads suffice
+        outcomes = {k: v for part in pool.map(work, batches) for k, v in part}
     rows = []
     for sample, code in zip(samples, extracted):
         status, detail = outcomes[(sample["problem_id"], code)] if code.strip() else NO_CODE

@@ -1,0 +1,382 @@
+"""The host side of a sandbox: start the fork server, hand it the programs, pass each line a program
+sends to that program's judge, stop a program at the judge's word, and give every program an outcome.
+
+Why here, once, for every family: the judge must run where no program can reach it (this process,
+outside the sandbox), and everything between the sandbox and the judge must hold whatever a
+program writes. So:
+
+- every frame from the server is read with a bounded parser (``HEADER``; a frame longer than the
+  caps, of an unknown kind, for another program than the running one, or out of order is a fault
+  of the server, never a verdict); every line of a program is decoded with ``wire.decode_line``
+  (bounded size and depth, no pickle) and a judge's exception on it becomes that program's own
+  non-pass verdict (the guard per sample);
+- outcomes come only from the judge (what the program returned, line by line) and from the
+  server's or the kernel's evidence (the server's clock and meter, the child's wait status, the
+  cgroup's OOM counter); nothing a program prints on stderr is read for a status;
+- the host keeps its own clock on the server (a silent server is killed);
+- a server that dies while a program runs has that program run again alone in a fresh sandbox
+  (unless the cgroup saw it run out of memory: then that is its verdict); a program alone whose
+  sandbox dies twice, or a sandbox that cannot start twice, is a ``VerifierError``: faults stop
+  the run, they are never written as verdicts;
+- a server that reports itself tainted after a program (the program changed state the next one
+  would inherit) ends there; the programs after it get a fresh server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import struct
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passk.errors import VerifierError
+from passk.sandbox import forkserver, seccomp, wire
+from passk.sandbox.base import Sandbox, SandboxLimits, Spawned
+
+log = logging.getLogger(__name__)
+
+HEADER = forkserver.HEADER
+SERVER_FILES = {name: Path(mod.__file__).read_bytes() for name, mod in
+                (("forkserver.py", forkserver), ("wire.py", wire), ("seccomp.py", seccomp))}
+ISOLATED = ("-I", "-S", "-B")  # no environment, no user site, no site-packages unless the task adds them, no bytecode
+CONTROL_CAP = 1 << 16  # bytes of a server frame that is not a program's line
+SILENCE_SECONDS = 60.0  # the host kills a server that says nothing this long beyond a program's own wall clock
+_noted: set[str] = set()
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a program's run ended, from the server's and the kernel's evidence."""
+
+    lines: int  # how many lines it sent (0: not even "ready")
+    killed: str | None  # "timeout" (a step's limit or its wall clock), "memory" / "processes" (the meter), "output" (a cap), "judge", or None
+    exit: int | None
+    signal: int | None
+    secs: float
+    oom: bool  # the sandbox's cgroup saw an OOM kill while it ran
+
+
+class Judge(ABC):
+    """Decides one program's outcome from its lines; one instance per run of the program."""
+
+    @abstractmethod
+    def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
+        """Take line ``k`` (0 is the harness's "ready"): ``message``, or None and why it is unreadable.
+
+        Returns True when the outcome is decided and the program should be stopped."""
+
+    @abstractmethod
+    def unjudgeable(self, k: int, why: str) -> None:
+        """Judging line ``k`` raised: the program's output was not something the judge can accept."""
+
+    @abstractmethod
+    def end(self, ended: Ended) -> Any:
+        """The program's outcome, now that it is over."""
+
+
+@dataclass
+class Program:
+    """One program to run: the task it is run on (test inputs and ``limits``, JSON-able, shared by
+    identity between programs of one problem), its code, its wall clock, and its judge's factory."""
+
+    task: dict[str, Any]
+    code: str
+    wall: float
+    judge: Callable[[], Judge]
+
+
+@dataclass(frozen=True)
+class Harness:
+    """A family's in-sandbox harness and the caps of what its programs may send back."""
+
+    name: str  # its file name inside the sandbox
+    source: bytes
+    line_cap: int  # bytes of one line (one test's output)
+    total_cap: int  # bytes of all lines of one program
+
+
+def note_once(messages: list[str]) -> None:
+    """Log each message once per process (e.g. "no cgroup: memory capped per address space")."""
+    for msg in messages:
+        if msg not in _noted:
+            _noted.add(msg)
+            log.warning("%s", msg)
+
+
+@dataclass
+class _Served:
+    outcomes: dict[int, Any]
+    unreached: list[int]
+    died: int | None  # the program that was running when the server ended
+    fault: str  # why the server ended early ("" when it did not)
+    started_any: bool
+
+
+def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program]) -> list[Any]:
+    """The outcome of every program, run in as few sandboxes as the programs allow.
+
+    ``limits``: one program's caps (``memory_mb``, ``max_processes``) and the sandbox's scratch and
+    file sizes; the sandbox as a whole gets room for the server beside them.
+    """
+    note_once(sandbox.notes())
+    outcomes: dict[int, Any] = {}
+    failures: Counter[int] = Counter()
+    start_failures = 0
+    queue: list[list[int]] = [list(range(len(programs)))] if programs else []
+    while queue:
+        group = queue.pop(0)
+        served = _serve(sandbox, limits, harness, [programs[i] for i in group])
+        for j, outcome in served.outcomes.items():
+            outcomes[group[j]] = outcome
+        if not served.started_any and served.fault:
+            start_failures += 1
+            if start_failures > 1:
+                raise VerifierError(f"the {sandbox.name} sandbox could not start the fork server: {served.fault}")
+            queue.insert(0, group)
+            continue
+        if served.died is not None:
+            i = group[served.died]
+            if len(group) == 1:
+                failures[i] += 1
+                if failures[i] > 1:
+                    raise VerifierError(f"the {sandbox.name} sandbox ended twice while a program ran alone in it: {served.fault}")
+            queue.insert(0, [i])  # alone: a verdict never depends on the programs that shared a sandbox
+        rest = [group[j] for j in served.unreached]
+        if rest:
+            if len(rest) == len(group) and served.died is None:
+                raise VerifierError(f"the {sandbox.name} sandbox ran none of its programs: {served.fault or 'no reason given'}")
+            queue.append(rest)
+    return [outcomes[i] for i in range(len(programs))]
+
+
+def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program]) -> _Served:
+    """One fork server over ``programs``; see ``run_programs`` for what happens to each."""
+    task_of: dict[int, int] = {}
+    tasks: list[dict[str, Any]] = []
+    for prog in programs:
+        if id(prog.task) not in task_of:
+            task_of[id(prog.task)] = len(tasks)
+            tasks.append(prog.task)
+    job = {
+        "harness": harness.name,
+        "tasks": tasks,
+        "programs": [[j, task_of[id(p.task)], p.code, p.wall] for j, p in enumerate(programs)],
+        "memory_bytes": int(limits.memory_mb) << 20,
+        "max_processes": int(limits.max_processes),
+        "line_cap": harness.line_cap,
+        "total_cap": harness.total_cap,
+        "nproc": bool(sandbox.nproc_private),
+    }
+    files = {**SERVER_FILES, harness.name: harness.source}
+    argv = [sandbox.python, *ISOLATED, "forkserver.py"]
+    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
+    server_mb = 1024 + 8 * (len(payload) >> 20)  # the server holds the tasks (several times their JSON) beside a program
+    box = SandboxLimits(
+        wall_seconds=sum(p.wall for p in programs) + 60.0,
+        memory_mb=int(limits.memory_mb) + server_mb,
+        max_processes=int(limits.max_processes),
+        max_output_bytes=harness.total_cap,
+        scratch_mb=int(limits.scratch_mb),
+        max_file_bytes=int(limits.max_file_bytes),
+    )
+    try:
+        spawned = sandbox.spawn(argv, files=files, limits=box)
+    except OSError as exc:
+        return _Served({}, list(range(len(programs))), None, f"could not start: {exc}", False)
+    try:
+        return _Loop(spawned, programs, harness, struct.pack(">Q", len(payload)) + payload).run()
+    finally:
+        spawned.close()
+
+
+class _Loop:
+    """The event loop over one server's pipes."""
+
+    def __init__(self, spawned: Spawned, programs: list[Program], harness: Harness, job: bytes) -> None:
+        self.spawned = spawned
+        self.programs = programs
+        self.harness = harness
+        self.pending = memoryview(job)
+        self.buf = bytearray()
+        self.stderr = bytearray()
+        self.outcomes: dict[int, Any] = {}
+        self.current: int | None = None
+        self.judge: Judge | None = None
+        self.decided = False
+        self.lines = 0
+        self.next_index = 0
+        self.started_at = time.monotonic()
+        self.last_event = time.monotonic()
+        self.oom_before: int | None = None
+        self.fault = ""
+
+    def send_stop(self, index: int) -> None:
+        msg = json.dumps({"stop": index}).encode()
+        self.pending = memoryview(bytes(self.pending) + struct.pack(">I", len(msg)) + msg)
+
+    def run(self) -> _Served:
+        proc = self.spawned.proc
+        assert proc.stdin and proc.stdout and proc.stderr
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")
+        os.set_blocking(proc.stdin.fileno(), False)
+        stdin_open = True
+        writing = False
+        try:
+            while True:
+                if stdin_open and self.pending and not writing:
+                    sel.register(proc.stdin, selectors.EVENT_WRITE, "in")
+                    writing = True
+                budget = self.deadline() - time.monotonic()
+                if budget <= 0:
+                    self.fault = self.fault or "the fork server went silent past every limit"
+                    break
+                events = sel.select(timeout=min(budget, 1.0))
+                done = False
+                for key, _ in events:
+                    if key.data == "in":
+                        try:
+                            n = os.write(key.fd, self.pending[:1 << 20])
+                            self.pending = self.pending[n:]
+                        except (BrokenPipeError, OSError):
+                            stdin_open = False
+                            self.pending = memoryview(b"")
+                        if not self.pending:
+                            sel.unregister(proc.stdin)
+                            writing = False
+                        continue
+                    try:
+                        chunk = os.read(key.fd, 1 << 20)
+                    except OSError:
+                        chunk = b""
+                    if key.data == "err":
+                        if not chunk:
+                            sel.unregister(key.fileobj)
+                        elif len(self.stderr) < 65536:
+                            self.stderr += chunk[: 65536 - len(self.stderr)]
+                        continue
+                    if not chunk:
+                        done = True
+                        break
+                    self.buf += chunk
+                    if not self.frames():
+                        done = True
+                        break
+                if done:
+                    break
+        finally:
+            sel.close()
+        return self.finish()
+
+    def deadline(self) -> float:
+        if self.current is not None:
+            return self.started_at + self.programs[self.current].wall + SILENCE_SECONDS
+        return self.last_event + SILENCE_SECONDS + 60.0
+
+    def frames(self) -> bool:
+        """Handle every complete frame in the buffer; False when the server is done or at fault."""
+        while len(self.buf) >= HEADER.size:
+            kind, p, k, n = HEADER.unpack_from(self.buf)
+            cap = self.harness.line_cap + 16 if kind == b"L" else CONTROL_CAP
+            if kind not in (b"R", b"S", b"L", b"E", b"F") or n > cap:
+                self.fault = f"malformed frame from the fork server (kind {kind!r}, {n} bytes)"
+                return False
+            if len(self.buf) < HEADER.size + n:
+                return True
+            payload = bytes(self.buf[HEADER.size : HEADER.size + n])
+            del self.buf[: HEADER.size + n]
+            self.last_event = time.monotonic()
+            if not self.handle(kind, p, k, payload):
+                return False
+        return True
+
+    def handle(self, kind: bytes, p: int, k: int, payload: bytes) -> bool:
+        if kind == b"R":
+            return True
+        if kind == b"F":
+            self.fault = payload.decode("utf-8", "replace")[:2000]
+            return False
+        if kind == b"S":
+            if self.current is not None or p != self.next_index:
+                self.fault = f"the fork server started program {p} out of order"
+                return False
+            self.current, self.next_index = p, p + 1
+            self.judge = self.programs[p].judge()
+            self.decided = False
+            self.lines = 0
+            self.started_at = time.monotonic()
+            self.oom_before = self.spawned.oom_kills()
+            return True
+        if p != self.current or self.judge is None:
+            self.fault = f"the fork server sent a frame for program {p}, which is not running"
+            return False
+        if kind == b"L":
+            if k != self.lines:
+                self.fault = f"the fork server sent line {k} of program {p} out of order"
+                return False
+            self.lines += 1
+            if self.decided:
+                return True
+            try:
+                message, error = wire.decode_line(payload, self.harness.line_cap), None
+            except wire.WireError as exc:
+                message, error = None, str(exc)
+            try:
+                stop = self.judge.line(k, message, error)
+            except Exception as exc:  # noqa: BLE001 - the guard per sample: this program's output, this program's verdict
+                self.judge.unjudgeable(k, f"{type(exc).__name__}: {str(exc)[:200]}")
+                stop = True
+            if stop:
+                self.decided = True
+                self.send_stop(p)
+            return True
+        # kind == b"E"
+        try:
+            info = json.loads(payload)
+            ended = Ended(int(info["lines"]), info["killed"], info["exit"], info["signal"], float(info["secs"]), self.oom_seen())
+            tainted = str(info.get("tainted") or "")
+        except (ValueError, KeyError, TypeError) as exc:
+            self.fault = f"malformed end event from the fork server: {exc}"
+            return False
+        self.outcomes[p] = self.judge.end(ended)
+        self.current, self.judge = None, None
+        if tainted:
+            log.info("fork server tainted after program %d (%s); the rest get a fresh sandbox", p, tainted)
+        return True
+
+    def oom_seen(self) -> bool:
+        now = self.spawned.oom_kills()
+        return now is not None and self.oom_before is not None and now > self.oom_before
+
+    def finish(self) -> _Served:
+        died = None
+        if self.current is not None and self.judge is not None:
+            if self.oom_seen():  # the cgroup ran out while it ran: its own doing
+                self.outcomes[self.current] = self.judge.end(Ended(self.lines, "memory", None, None, 0.0, True))
+            else:
+                died = self.current
+                rc = self.spawned.proc.poll()
+                tail = self.stderr.decode("utf-8", "replace").strip()[-500:]
+                self.fault = self.fault or f"the fork server ended (exit status {rc}) {tail}".strip()
+        unreached = list(range(self.next_index, len(self.programs)))
+        if unreached and not self.fault:
+            rc = self.spawned.proc.poll()
+            tail = self.stderr.decode("utf-8", "replace").strip()[-500:]
+            self.fault = f"the fork server ended early (exit status {rc}) {tail}".strip()
+        return _Served(self.outcomes, unreached, died, self.fault, self.next_index > 0)
+
+
+def step_limits(ready: float, tests: list[float]) -> dict[str, Any]:
+    """A task's ``limits``: seconds for the program to load, and for each test (each counted from
+    the previous line)."""
+    return {"ready": float(ready), "tests": [float(t) for t in tests]}
+

@@ -1,0 +1,220 @@
+"""The plain-data encoding between a sandboxed program and its judge: tagged JSON, bounded both ways.
+
+Why: the judge runs outside the sandbox and must read what a hostile program sends without being
+reachable through it. No pickle (unpickling runs code), nothing but builtin values, and every read
+is bounded in size and nesting depth, so the worst a program's output can earn is its own wrong
+verdict: ``decode_line`` raises ``WireError`` for anything that is not a well-formed, small enough
+message, and never anything else (a 5,000-deep bracket nest included).
+
+Values: JSON's own (None, bool, str, small int, finite float, list) plus tagged one-key objects for
+what JSON lacks: ``{"$int": hex}`` (big ints; hex because decimal conversion is quadratic),
+``{"$float": "inf"|"-inf"|"nan"}``, ``{"$tuple": [...]}``, ``{"$set": [...]}``,
+``{"$frozenset": [...]}``, ``{"$dict": [[k, v], ...]}``, ``{"$complex": [re, im]}``,
+``{"$bytes": base64}``; long lists of floats, or of ints and floats a double holds exactly, as
+``{"$f64": base64 doubles}`` and ``{"$num": [base64 doubles, base64 int flags]}`` (float text
+would cost more than the tests).
+
+Shipped into the sandbox as a file (stdlib only) and imported by the host: the encoder runs in
+the program's process (a program that patches it changes only its own outputs), the decoder in
+the judge's.
+"""
+
+import base64
+import binascii
+import json
+import math
+from array import array
+
+MAX_DEPTH = 64  # nesting of one value; benchmark outputs are a few levels deep
+_SPECIAL_FLOATS = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+_TAGS = ("$int", "$float", "$f64", "$num", "$tuple", "$set", "$frozenset", "$dict", "$complex", "$bytes")
+
+
+class WireError(ValueError):
+    """A message that is not well-formed bounded plain data."""
+
+
+_JSON_SCALARS = frozenset((str, bool, type(None)))
+_NUMBERS = frozenset((int, float))
+_INT_FLAG = {int: 1, float: 0}.__getitem__
+_PACK_MIN = 16  # lists at least this long of floats (or ints and floats) travel as packed doubles
+
+
+def _flat_json(x):
+    """Whether list ``x`` holds only scalars JSON carries exactly, checked at C speed (outputs are
+    often long flat lists, and a walk in Python per element would cost more than the tests)."""
+    types = set(map(type, x))
+    if types <= _JSON_SCALARS:
+        return True
+    if not types <= _NUMBERS:
+        return False
+    try:  # an int beyond a double's range raises; one within it has at most 309 digits: JSON is exact
+        return all(map(math.isfinite, x))
+    except OverflowError:
+        return False
+
+
+def _packed(x):
+    """A long list of floats, or of ints and floats that doubles hold exactly, as base64 doubles
+    (and a byte per element saying which were ints): float text costs far more than the tests."""
+    if len(x) < _PACK_MIN:
+        return None
+    types = set(map(type, x))
+    if types == {float}:
+        return {"$f64": base64.b64encode(array("d", x).tobytes()).decode("ascii")}
+    if types == {int, float}:
+        try:
+            values = array("d", x)
+        except OverflowError:
+            return None
+        if max(map(abs, values)) >= 2.0**53 and values.tolist() != x:  # an int a double cannot hold exactly
+            return None
+        mask = bytes(map(_INT_FLAG, map(type, x)))
+        return {"$num": [base64.b64encode(values.tobytes()).decode("ascii"), base64.b64encode(mask).decode("ascii")]}
+    return None
+
+
+def _unpack_doubles(text):
+    if type(text) is not str:
+        raise WireError("packed numbers need a string")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise WireError("bad packed numbers") from None
+    if len(raw) % 8:
+        raise WireError("bad packed numbers")
+    values = array("d")
+    values.frombytes(raw)
+    return values.tolist()
+
+
+def encode(x, depth=0):
+    """``x`` (builtin plain data only) in JSON-able tagged form; TypeError for anything else."""
+    if depth > MAX_DEPTH:
+        raise TypeError("value nested too deeply")
+    t = type(x)
+    if x is None or t is bool or t is str:
+        return x
+    if t is int:
+        return x if -(1 << 53) < x < (1 << 53) else {"$int": hex(x)}
+    if t is float:
+        return x if math.isfinite(x) else {"$float": repr(x)}
+    if t is list:
+        packed = _packed(x)
+        if packed is not None:
+            return packed
+        if _flat_json(x):
+            return x
+        return [encode(v, depth + 1) for v in x]
+    if t is tuple:
+        return {"$tuple": [encode(v, depth + 1) for v in x]}
+    if t is set or t is frozenset:
+        return {"$set" if t is set else "$frozenset": [encode(v, depth + 1) for v in x]}
+    if t is dict:
+        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in x.items()]}
+    if t is complex:
+        return {"$complex": [encode(x.real, depth + 1), encode(x.imag, depth + 1)]}
+    if t is bytes:
+        return {"$bytes": base64.b64encode(x).decode("ascii")}
+    raise TypeError(f"not plain data: {t.__module__}.{t.__qualname__}")
+
+
+def dumps(obj):
+    """One message as a line of ASCII JSON (no newline inside, so a line is a frame)."""
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def decode(x, depth=0):
+    """Inverse of ``encode``, type-checked: WireError for anything ``encode`` cannot produce."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    t = type(x)
+    if x is None or t is bool or t is str or t is int:
+        return x
+    if t is float:
+        if not math.isfinite(x):
+            raise WireError("non-finite float outside its tag")
+        return x
+    if t is list:
+        if _flat_json(x):  # JSON's own scalars only (json.loads makes nothing else but dicts and lists)
+            return x
+        return [decode(v, depth + 1) for v in x]
+    if t is not dict or len(x) != 1:
+        raise WireError(f"not a tagged value: {type(x).__name__}")
+    ((tag, v),) = x.items()
+    if tag == "$int":
+        if type(v) is not str:
+            raise WireError("$int needs a string")
+        try:
+            neg = v.startswith("-")
+            body = v[1:] if neg else v
+            n = int(body, 16) if body.startswith("0x") else int(body)  # decimal: files of older code
+        except ValueError:
+            raise WireError("bad $int") from None
+        return -n if neg else n
+    if tag == "$float":
+        if v not in _SPECIAL_FLOATS:
+            raise WireError("bad $float")
+        return _SPECIAL_FLOATS[v]
+    if tag == "$f64":
+        return _unpack_doubles(v)
+    if tag == "$num":
+        if type(v) is not list or len(v) != 2:
+            raise WireError("bad $num")
+        values = _unpack_doubles(v[0])
+        try:
+            mask = base64.b64decode(v[1], validate=True) if type(v[1]) is str else None
+        except (binascii.Error, ValueError):
+            mask = None
+        if mask is None or len(mask) != len(values) or not set(mask) <= {0, 1}:
+            raise WireError("bad $num")
+        try:
+            return [int(f) if m else f for f, m in zip(values, mask)]
+        except (OverflowError, ValueError):
+            raise WireError("bad $num") from None
+    if tag == "$bytes":
+        if type(v) is not str:
+            raise WireError("$bytes needs a string")
+        try:
+            return base64.b64decode(v, validate=True)
+        except (binascii.Error, ValueError):
+            raise WireError("bad $bytes") from None
+    if tag not in _TAGS or type(v) is not list:
+        raise WireError(f"unknown tag or bad payload: {str(tag)[:20]}")
+    if tag == "$tuple":
+        return tuple(decode(e, depth + 1) for e in v)
+    if tag == "$complex":
+        if len(v) != 2 or not all(type(e) in (int, float) or type(e) is dict for e in v):
+            raise WireError("bad $complex")
+        re_, im = (decode(e, depth + 1) for e in v)
+        if type(re_) not in (int, float) or type(im) not in (int, float):
+            raise WireError("bad $complex")
+        return complex(re_, im)
+    items = [decode(e, depth + 1) for e in v]
+    try:
+        if tag == "$set":
+            return set(items)
+        if tag == "$frozenset":
+            return frozenset(items)
+        if not all(type(kv) is list and len(kv) == 2 for kv in items):
+            raise WireError("bad $dict")
+        return {k: val for k, val in items}
+    except TypeError:  # an unhashable element
+        raise WireError(f"unhashable element in {tag}") from None
+
+
+def decode_line(line, cap):
+    """The message in one frame (bytes), checked: a JSON object of at most ``cap`` bytes.
+
+    Raises WireError for everything else, including nesting deep enough to exhaust the JSON
+    parser's recursion and non-ASCII bytes.
+    """
+    if len(line) > cap:
+        raise WireError(f"message of {len(line)} bytes exceeds the cap of {cap}")
+    try:
+        obj = json.loads(line.decode("ascii"))
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
+        raise WireError(f"not a JSON message: {type(exc).__name__}") from None
+    if type(obj) is not dict:
+        raise WireError("a message is a JSON object")
+    return obj
