@@ -1,4 +1,4 @@
-"""Offline with no local data, ``passk verify-code`` says which file it tried to fetch and how to
+"""Offline with no local data, ``passk verify-code`` (and ``verify-math``) says which file it tried to fetch and how to
 point it at a local copy, in one line, instead of ending in a ``urllib.error.URLError`` traceback
 (issue 13).
 
@@ -59,3 +59,16 @@ def test_the_local_file_named_is_where_passk_reads_it() -> None:
     for name, (_, _, _, local) in zip(("humaneval_plus", "mbpp_plus"), CASES):
         ds = DATASETS[name]
         assert local == f"{ds['dir']}/{ds['file'].format(version=ds['version'])}"
+
+
+def test_verify_math_offline_names_the_file_and_the_local_copy(tmp_path: Path) -> None:
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"problem_id": "0", "text": "\\boxed{1}"}) + "\n")
+    env = {**_offline_env(tmp_path), "PASSK_CACHE_DIR": str(tmp_path / "passk-cache")}
+    proc = subprocess.run([sys.executable, "-m", "passk.cli", "verify-math", "--benchmark", "math500", "--samples", str(samples),
+                           "--out", str(tmp_path / "out.jsonl")], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    [message] = [line for line in proc.stderr.splitlines() if line.startswith("passk: error:")]
+    for hint in ("https://raw.githubusercontent.com/", "math500/test.jsonl", "math/math500/test.jsonl", "PASSK_DATA_DIR", "--data-dir"):
+        assert hint in message, (hint, message)
