@@ -32,3 +32,4 @@ rule all:
     input:
         all_figure_outputs(),
         "results/reports/sampling.csv",
+        panel_outputs(),

@@ -15,9 +15,11 @@ import pytest
 
 from passk.benchmarks.math import panel
 from passk.benchmarks.math.checker import MathCheckPool, check_answer
+from passk.benchmarks.math.checkers import names
 from passk.benchmarks.math.checkers import paper as P
 from passk.benchmarks.math.panel import CHECKERS, checker
 from passk.errors import ConfigError
+from passk.schema import load_schema
 
 
 @pytest.mark.parametrize(
@@ -288,6 +290,9 @@ def test_parse_expr_cannot_run_code(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_common_checker_signature() -> None:
     assert set(CHECKERS) == {"math_verify", "paper", "strict"}
+    assert list(CHECKERS) == list(names.LABELS)  # the light list the config and figures read
+    schema = load_schema()["properties"]["verify"]["properties"]["math_checkers"]
+    assert schema["items"]["enum"] == list(CHECKERS) and schema["default"] == list(panel.DEFAULT_CHECKERS)
     for name, mod in CHECKERS.items():
         assert mod.NAME == name
         assert isinstance(mod.LABEL, str) and isinstance(mod.NEEDS_WORKER, bool)

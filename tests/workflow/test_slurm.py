@@ -77,7 +77,7 @@ def test_smoke_plan_with_the_slurm_profile_needs_no_cores_and_no_gpus(tmp_path: 
     """The README's SLURM command on the smoke config plans without --cores (code_groundtruth's
     threads no longer need a total) and the CPU backend asks for no GPU."""
     jobs = _plan(tmp_path, "--configfile", str(REPO / "config" / "smoke.yaml"))
-    assert len(jobs) == 132
+    assert len(jobs) == 219  # 132 + the verifier panel's 60 verify_checker, 26 pass_at_k_checker, 1 figure
     for job in jobs:
         assert int(_resources(job["resources"]).get("gpu", "0")) == 0, job
 

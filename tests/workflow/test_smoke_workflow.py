@@ -38,6 +38,24 @@ def test_first_run_builds_every_figure(built: Path) -> None:
     assert curve[0].startswith("k,pass_at_k")
     assert len(curve) == 1 + 8  # k = 1..n with n = 8
     assert "tiny-base-direct" in (built / "results" / "filters" / "fig12_aime_guess_filtered.json").read_text()
+
+
+def test_first_run_builds_the_verifier_panel(built: Path) -> None:
+    """verify.math_checkers lists the paper's grader and the strict checker: their verdicts and
+    curves are kept for every math run, and the panel figure and its disagreement table are built."""
+    results = built / "results"
+    for ext in ("png", "pdf", "csv"):
+        assert (results / "figures" / f"verifier_panel_math.{ext}").stat().st_size > 0
+    figure_data = (results / "figures" / "verifier_panel_math.csv").read_text()
+    assert "Tiny base · paper grader" in figure_data and "Tiny RL · strict (last box)" in figure_data
+    table = (results / "tables" / "verifier_panel_math.md").read_text()
+    assert table.startswith("# Verifier panel (smoke)") and "pass@k_max" in table
+    header = (results / "tables" / "verifier_panel_math.csv").read_text().splitlines()[0]
+    assert header.startswith("model,benchmark,problem_id,index,gold,n,solved_math_verify,c_math_verify,solved_paper")
+    for checker in ("paper", "strict"):
+        assert len(list((results / "checkers" / checker / "verdicts").glob("*/*/*/shard-*.parquet"))) == 30
+        curve = (results / "checkers" / checker / "passk" / "tiny-rl" / "math500" / "default" / "curve.csv").read_text()
+        assert len(curve.splitlines()) == 1 + 8
     ppl = (built / "results" / "perplexity" / "fig6_perplexity.csv").read_text().splitlines()
     assert ppl[0] == "problem_id,source,scorer,sample_index,num_tokens,mean_logprob,ppl"
     assert len(ppl) == 1 + 2 * 4 * 3  # 2 problems x 4 answers x (base on base, base on rl, rl on rl)
@@ -77,7 +95,9 @@ def test_editing_the_math_checker_reruns_exactly_the_math_verification(built: Pa
     proc = snakemake(built, "-n", config=built / "smoke.yaml", env=env)
     text = proc.stdout + proc.stderr
     jobs = planned_jobs_from(text)
-    assert set(jobs) == {"verify", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "all"}, jobs
+    # the verifier panel's checkers run through the same checker's worker pool: they rerun too
+    assert set(jobs) == {"verify", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "all",
+                         "verify_checker", "pass_at_k_checker", "verifier_panel"}, jobs
     verdicts = sorted(o for o in planned_outputs_from(text) if o.startswith("results/verdicts/"))
     math = ("aime24", "math500", "minerva_math", "olympiadbench", "amc23", "gsm8k")
     assert verdicts and all(v.split("/")[3] in math for v in verdicts), verdicts
@@ -93,7 +113,7 @@ def test_named_figure_target(built: Path) -> None:
 def test_plot_setting_reruns_only_the_plot(built: Path) -> None:
     config = write_config(built / "smoke-dpi.yaml", built / "smoke.yaml", lambda c: c["plot"].update(dpi=81))
     jobs = planned_jobs(built, config)
-    assert set(jobs) == {"plot_figure", "all"}, jobs
+    assert set(jobs) == {"plot_figure", "verifier_panel", "all"}, jobs
     before = snapshot(built / "results", "passk/**/*.csv")
     snakemake(built, config=config)
     assert snapshot(built / "results", "passk/**/*.csv") == before
@@ -111,6 +131,7 @@ def test_raising_n_reruns_only_new_shards(built: Path) -> None:
     assert jobs["sample"] == 2 and jobs["verify"] == 2 and jobs["pass_at_k"] == 2
     assert "prepare_benchmark" not in jobs and "get_model" not in jobs
     assert jobs["plot_figure"] == 1  # only fig2_math shows MATH500
+    assert jobs["verify_checker"] == 4 and jobs["pass_at_k_checker"] == 4 and jobs["verifier_panel"] == 1  # 2 new shards x paper, strict
     old = snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet")
     snakemake(built, config=config)
     assert snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet") == old

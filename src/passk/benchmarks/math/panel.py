@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any, Protocol
 
 from passk.benchmarks.math import checker as family_checker
 from passk.benchmarks.math import speedups
 from passk.benchmarks.math.checker import DEFAULT_TIMEOUT, PairResult, reusable_pool, sample_items
-from passk.benchmarks.math.checkers import mathverify, paper, strict
+from passk.benchmarks.math.checkers import mathverify, names, paper, strict
 from passk.benchmarks.math.worker import serve
 from passk.errors import ConfigError
 from passk.records.verdicts import verdict_row
-from passk.verify.family import VerifyContext
-
-Verifier = Callable[[Mapping[str, dict[str, Any]], list[dict[str, Any]], VerifyContext], list[dict[str, Any]]]
+from passk.verify.family import Verifier, VerifyContext
 
 
 class Checker(Protocol):
@@ -55,7 +53,7 @@ class Checker(Protocol):
 
 
 CHECKERS: dict[str, ModuleType] = {m.NAME: m for m in (mathverify, paper, strict)}
-DEFAULT_CHECKERS = (mathverify.NAME,)  # the workflow's verdict; the panel adds the others when asked
+DEFAULT_CHECKERS = names.DEFAULT_CHECKERS  # the workflow's verdict; the panel adds the others when asked
 
 
 def checker(name: str) -> Checker:

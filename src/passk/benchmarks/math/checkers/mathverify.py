@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from passk.benchmarks.math import fastpath
 from passk.benchmarks.math.answers import extract_answer
+from passk.benchmarks.math.checkers.names import LABELS
 from passk.benchmarks.math.latex import normalize_answer
 from passk.benchmarks.math.worker import check_pair
 
 NAME = "math_verify"
-LABEL = "Math-Verify"
+LABEL = LABELS[NAME]
 NEEDS_WORKER = True  # Math-Verify's parser and sympy can hang in C code (Math-Verify #65)
 
 

@@ -63,9 +63,10 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 from sympy.parsing.sympy_parser import parse_expr
 
 from passk.benchmarks.math.answers import apply_template_quirks, extract_raw
+from passk.benchmarks.math.checkers.names import LABELS
 
 NAME = "paper"
-LABEL = "paper grader"
+LABEL = LABELS[NAME]
 NEEDS_WORKER = True  # sympy can run for ever in C code: only in a killable worker
 
 PAPER_TIMEOUT = 3.0  # seconds per comparison (evaluate.py: pebble ProcessPool, timeout=3)

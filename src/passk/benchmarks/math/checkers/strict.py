@@ -28,9 +28,10 @@ from __future__ import annotations
 import re
 
 from passk.benchmarks.math.answers import apply_template_quirks
+from passk.benchmarks.math.checkers.names import LABELS
 
 NAME = "strict"
-LABEL = "strict (last box, exact)"
+LABEL = LABELS[NAME]
 NEEDS_WORKER = False  # string equality of two normalised strings: nothing to kill
 
 _BOX = re.compile(r"\\boxed\s*\{")
