@@ -9,7 +9,8 @@ first ``LIMIT`` problems of each, their golds and model-like variants) and on ra
 - the worker's ``speedups`` (two-stage SLL/LL parsing, the numeric refutation before ``simplify``,
   the cache of solved gold equations), on every pair the fast path leaves to Math-Verify.
 
-Any disagreement fails. ~2-4 min on 2 cores (most of it plain Math-Verify on symbolic answers).
+Any disagreement fails. ~2-4 min on 2 cores (most of it plain Math-Verify on symbolic answers);
+the whole workload (every problem of every benchmark) is a ``slow`` test (``make test-all``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from passk.benchmarks.math.latex import normalize_answer
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("PASSK_DATA_DIR", REPO.parent / "shared" / "data"))
 LIMIT = 150  # problems per benchmark (the benchmark's --limit); every benchmark is covered
-PAIR_TIMEOUT = 60.0  # generous: plain Math-Very needs up to ~40 s on a few Minerva equations
+PAIR_TIMEOUT = 60.0  # generous: plain Math-Verify needs up to ~40 s on a few Minerva equations
 
 
 def _load_benchmark_module():
@@ -42,18 +43,22 @@ def _load_benchmark_module():
     return module
 
 
-@pytest.fixture(scope="module")
-def workload_pairs() -> list[tuple[str, str, str]]:
+def _workload_pairs(limit: int | None) -> list[tuple[str, str, str]]:
     """(benchmark, normalised gold, normalised answer) of every distinct non-identical workload pair."""
     if not (DATA_DIR / "math").is_dir():
         pytest.skip(f"real math data not found under {DATA_DIR} (set PASSK_DATA_DIR)")
     bench = _load_benchmark_module()
     out = []
     for name in bench.BENCHMARKS:
-        work = bench.build_workload(name, LIMIT, data_dir=DATA_DIR)
+        work = bench.build_workload(name, limit, data_dir=DATA_DIR)
         assert work.pairs, name
         out += [(name, g, a) for g, a in work.pairs if g != a]
     return out
+
+
+@pytest.fixture(scope="module")
+def workload_pairs() -> list[tuple[str, str, str]]:
+    return _workload_pairs(LIMIT)
 
 
 @pytest.fixture(scope="module")
@@ -94,29 +99,46 @@ def _random_number_pairs(n: int = 600) -> list[tuple[str, str]]:
     return [(normalize_answer(a), normalize_answer(b)) for a, b in pairs]
 
 
-def test_fastpath_decisions_are_math_verify_verdicts(workload_pairs: list[tuple[str, str, str]], plain: MathCheckPool) -> None:
-    decided = [(b, g, a, fastpath.decide(g, a)) for b, g, a in workload_pairs]
+def _check_fastpath(pairs: list[tuple[str, str, str]], plain: MathCheckPool, with_randoms: bool = True) -> None:
+    decided = [(b, g, a, fastpath.decide(g, a)) for b, g, a in pairs]
     decided = [d for d in decided if d[3] is not None]
-    randoms = [("random", g, a, fastpath.decide(g, a)) for g, a in _random_number_pairs() if g != a]
-    decided += [d for d in randoms if d[3] is not None]
-    assert len({d[0] for d in decided}) == 9, "every benchmark (and the random numbers) has decided pairs"
+    if with_randoms:
+        randoms = [("random", g, a, fastpath.decide(g, a)) for g, a in _random_number_pairs() if g != a]
+        decided += [d for d in randoms if d[3] is not None]
     results = plain.check([(g, a) for _, g, a, _ in decided])
     wrong = [(d, r) for d, r in zip(decided, results) if d[3] != (r.status == "correct")]
     print(f"fast path: {len(decided)} decided pairs, {sum(d[3] for d in decided)} correct, {len(wrong)} disagreements")
     assert not wrong, wrong[:20]
 
 
-def test_speedups_keep_math_verify_verdicts(workload_pairs: list[tuple[str, str, str]], plain: MathCheckPool,
-                                            fast: MathCheckPool) -> None:
-    left = [(b, g, a) for b, g, a in workload_pairs if fastpath.decide(g, a) is None]
+def _check_speedups(pairs: list[tuple[str, str, str]], plain: MathCheckPool, fast: MathCheckPool) -> None:
+    left = [(b, g, a) for b, g, a in pairs if fastpath.decide(g, a) is None]
     assert {b for b, _, _ in left} >= {"math500", "minerva_math", "olympiadbench", "omni_math_rule"}
-    pairs = [(g, a) for _, g, a in left]
-    with_speedups, without = fast.check(pairs), plain.check(pairs)
+    todo = [(g, a) for _, g, a in left]
+    with_speedups, without = fast.check(todo), plain.check(todo)
     wrong = [(p, s, w) for p, s, w in zip(left, with_speedups, without) if (s.status == "correct") != (w.status == "correct")]
-    print(f"speedups: {len(pairs)} pairs, {sum(s.status == 'correct' for s in with_speedups)} correct, "
+    print(f"speedups: {len(todo)} pairs, {sum(s.status == 'correct' for s in with_speedups)} correct, "
           f"timeouts {sum(s.status == 'timeout' for s in with_speedups)} vs plain {sum(w.status == 'timeout' for w in without)}, "
           f"{len(wrong)} disagreements")
     assert not wrong, wrong[:20]
+
+
+def test_fastpath_decisions_are_math_verify_verdicts(workload_pairs: list[tuple[str, str, str]], plain: MathCheckPool) -> None:
+    assert len({b for b, g, a in workload_pairs if fastpath.decide(g, a) is not None}) == 8, "every benchmark has decided pairs"
+    _check_fastpath(workload_pairs, plain)
+
+
+def test_speedups_keep_math_verify_verdicts(workload_pairs: list[tuple[str, str, str]], plain: MathCheckPool,
+                                            fast: MathCheckPool) -> None:
+    _check_speedups(workload_pairs, plain, fast)
+
+
+@pytest.mark.slow
+def test_both_on_the_whole_workload(plain: MathCheckPool, fast: MathCheckPool) -> None:
+    """The same on every problem of every benchmark (the benchmark's default workload; ~20 min)."""
+    pairs = _workload_pairs(None)
+    _check_fastpath(pairs, plain, with_randoms=False)
+    _check_speedups(pairs, plain, fast)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +170,7 @@ def test_numeric_refutation_stays_off_where_simplify_may_know_better() -> None:
     assert not speedups.numerically_different(x + sympy.Float("1e-9"), x)  # too close to call
 
 
-def test_install_wraps_four_steps_and_uninstall_restores_them() -> None:
+def test_install_wraps_the_slow_steps_and_uninstall_restores_them() -> None:
     pytest.importorskip("math_verify")
     from math_verify import grader
 
@@ -156,7 +178,7 @@ def test_install_wraps_four_steps_and_uninstall_restores_them() -> None:
     speedups.install()
     try:
         speedups.install()  # idempotent
-        assert speedups.installed() == ["create_parser", "parse", "solve", "sympy_symbolic_eq"]
+        assert speedups.installed() == ["create_parser", "parse", "parse_expr_cached", "parse_latex_cached", "solve", "sympy_symbolic_eq"]
         assert worker.check_pair("\\frac{x+2}{7}", "\\frac{x}{7}+\\frac{2}{7}") == (True, "math-verify")
         assert worker.check_pair("x+1", "x+2") == (False, "math-verify: not equivalent")
     finally:

@@ -1,4 +1,4 @@
-"""Math-Verify's three slowest steps, done faster with the result they would give.
+"""Math-Verify's slowest steps, done faster with the result they would give.
 
 Why: after the plain-number fast path (``fastpath``), what remains of math checking is Math-Verify
 parsing answers with its ANTLR LaTeX parser (milliseconds each) and, on wrong answers, sympy's
@@ -24,6 +24,9 @@ Math-Verify as it is:
 - ``solve(gold_equation, symbols)`` is kept per equation and symbols: each wrong answer to the
   same problem solves the same gold equation again; a worker now solves it once (a bounded cache;
   exceptions are cached and raised again, so the caller sees what ``solve`` did).
+- Math-Verify's own cache of parsed LaTeX keeps ``PARSE_CACHE_SIZE`` strings instead of 20: the
+  same function of the same string, so answers that recur across problems (and golds met again)
+  are parsed once per worker.
 
 They change how long Math-Verify takes, never what it says: ``tests/unit/test_math_fastpath.py``
 compares the worker's verdicts with plain Math-Verify's on every pair of the throughput workload.
@@ -178,15 +181,29 @@ def _two_stage_parse(self: Any, latex_str: str) -> Any:
         return _parse_in(self, latex_str, PredictionMode.LL)
 
 
+PARSE_CACHE_SIZE = 8192  # Math-Verify keeps 20 parsed strings; a run's answers recur across problems
+
+
+@functools.cache
+def _bigger_cache(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The same pure function behind a larger LRU cache (``function`` is an ``lru_cache`` wrapper)."""
+    return functools.lru_cache(maxsize=PARSE_CACHE_SIZE)(function.__wrapped__)  # type: ignore[attr-defined]
+
+
 def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
     """(owner, attribute, wrapper) of every function ``install`` replaces."""
     from latex2sympy2_extended import latex2sympy2  # worker-only dependencies (see _hands_off)
     from math_verify import grader
+    from math_verify import parser as mv_parser
 
     parser_class = getattr(latex2sympy2, "_Latex2Sympy", None)
     out: list[tuple[Any, str, Callable[..., Any]]] = [(grader, "sympy_symbolic_eq", _symbolic_eq), (grader, "solve", _solve)]
     if parser_class is not None:
         out += [(parser_class, "create_parser", _create_parser), (parser_class, "parse", _two_stage_parse)]
+    for name in ("parse_latex_cached", "parse_expr_cached"):
+        cached = _installed.get(name) or getattr(mv_parser, name, None)
+        if cached is not None and hasattr(cached, "__wrapped__"):
+            out.append((mv_parser, name, _bigger_cache(cached)))
     return out
 
 
