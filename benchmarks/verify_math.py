@@ -23,7 +23,7 @@ seconds; checks per CPU second is the per-core figure, and stays meaningful on a
 
 Usage::
 
-    PASSK_DATA_DIR=../shared/data .venv/bin/python benchmarks/verify_math.py [--limit 300] [--repeats 2]
+    PASSK_DATA_DIR=../shared/data .venv/bin/python benchmarks/verify_math.py [--limit 300] [--repeats 2] [--plain-workers]
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from passk.benchmarks.math.answers import extract_answer
-from passk.benchmarks.math.checker import reusable_pool, verify
+from passk.benchmarks.math import worker
+from passk.benchmarks.math.checker import DEFAULT_TIMEOUT, reusable_pool, sample_items, verify, verify_pairs
 from passk.benchmarks.math.gold import gold_from_record, reference_solution
 from passk.benchmarks.math.latex import last_boxed, normalize_answer
 from passk.verify.family import VerifyContext
@@ -186,17 +187,27 @@ def tree_cpu() -> float:
     return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime + _children_cpu()
 
 
-def run_ours(work: Workload, workers: int) -> tuple[float, float, int]:
-    """(CPU s, wall s, number correct) of the workflow's verifier on one benchmark's samples."""
+def run_ours(work: Workload, workers: int, plain: bool = False) -> tuple[float, float, int]:
+    """(CPU s, wall s, number correct) of the workflow's verifier on one benchmark's samples.
+
+    ``plain``: the same code path with workers that run Math-Verify without ``speedups`` (the
+    fast path for plain numbers stays), to see what the speedups give.
+    """
     cpu, wall = tree_cpu(), time.perf_counter()
-    rows = verify(work.problems, work.rows, VerifyContext(bench={"family": "math"}, workers=workers))
-    return tree_cpu() - cpu, time.perf_counter() - wall, sum(r["correct"] for r in rows)
+    ctx = VerifyContext(bench={"family": "math"}, workers=workers)
+    if plain:
+        items = sample_items(work.problems, work.rows, ctx)
+        verdicts, _ = verify_pairs(items, workers=workers, pool=reusable_pool(workers, DEFAULT_TIMEOUT, args=(worker.PLAIN_FLAG,)))
+        correct = sum(v.correct for v in verdicts)
+    else:
+        correct = sum(r["correct"] for r in verify(work.problems, work.rows, ctx))
+    return tree_cpu() - cpu, time.perf_counter() - wall, correct
 
 
-def start_pool(workers: int) -> tuple[float, float]:
+def start_pool(workers: int, plain: bool = False) -> tuple[float, float]:
     """Start our workers once (what a verify job pays once): (CPU s, wall s)."""
     cpu, wall = tree_cpu(), time.perf_counter()
-    reusable_pool(workers, 5.0).check([("1", "2")] * workers)
+    reusable_pool(workers, DEFAULT_TIMEOUT, args=(worker.PLAIN_FLAG,) if plain else ()).check([("1", "2")] * workers)
     return tree_cpu() - cpu, time.perf_counter() - wall
 
 
@@ -206,12 +217,14 @@ def main(argv: Iterable[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=1, help="alternate bare/ours this many times; best of each")
     ap.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated subset")
     ap.add_argument("--workers", type=int, default=1, help="our checker processes")
+    ap.add_argument("--plain-workers", action="store_true",
+                    help="ours with workers that run Math-Verify without speedups (to see what they give)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     works = [build_workload(b, args.limit or None) for b in args.benchmarks.split(",")]
     n_all = sum(len(w.rows) for w in works)
     print(f"{n_all} distinct (gold, answer) pairs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus; "
-          f"workers={args.workers}")
-    start_cpu, start_wall = start_pool(args.workers)
+          f"workers={args.workers}{' (plain: no speedups)' if args.plain_workers else ''}")
+    start_cpu, start_wall = start_pool(args.workers, args.plain_workers)
     print(f"ours: worker start-up {start_cpu:.2f} CPU s, {start_wall:.2f} s wall (once per verify job)")
     header = f"{'benchmark':15s} {'pairs':>6s} {'bare/CPU-s':>11s} {'ours/CPU-s':>11s} {'ratio':>6s} " \
              f"{'bare/s wall':>11s} {'ours/s wall':>11s}  correct bare/ours"
@@ -221,7 +234,7 @@ def main(argv: Iterable[str] | None = None) -> None:
         best: dict[str, tuple[float, float, int]] = {}
         for _ in range(args.repeats):
             bare = run_bare(work.bare)
-            ours = run_ours(work, args.workers)
+            ours = run_ours(work, args.workers, args.plain_workers)
             best["bare"] = min(best.get("bare", bare), bare)
             best["ours"] = min(best.get("ours", ours), ours)
         n = len(work.rows)
