@@ -38,3 +38,4 @@ rule all:
         all_figure_outputs(),
         "results/reports/sampling.csv",
         report_outputs(),
+        panel_outputs(),

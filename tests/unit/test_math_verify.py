@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from passk.benchmarks.math import fastpath
 from passk.benchmarks.math.checker import MathCheckPool, check_answer, verify, verify_pairs
 from passk.errors import ConfigError, DataError
 from passk.records.verdicts import VERDICT_SCHEMA
@@ -96,10 +97,12 @@ def test_shard_rows_order_dedup_and_timeout() -> None:
 
 
 def test_dedup_counts_unique_pairs() -> None:
-    items = [("2", "\\frac{4}{2}")] * 50 + [("2", "3")] * 50 + [("2", "2")] * 10 + [("2", None)]
+    items = [("x+1", "1+x")] * 50 + [("x+1", "x+2")] * 50 + [("2", "2")] * 10 + [("2", None)]
+    items += [("2", "\\frac{4}{2}")] * 5 + [("2", "3")] * 5  # plain numbers: decided by the fast path
     verdicts, unique = verify_pairs(items, workers=2)
-    assert unique == 2  # exact matches and no-answers never reach Math-Verify
-    assert sum(v.correct for v in verdicts) == 60
+    assert unique == 2  # exact matches, plain numbers and no-answers never reach Math-Verify
+    assert sum(v.correct for v in verdicts) == 65
+    assert [v.detail for v in verdicts[-10:]] == [fastpath.EQUAL_DETAIL] * 5 + [fastpath.DIFFERENT_DETAIL] * 5
 
 
 def test_unknown_problem_and_bad_args() -> None:

@@ -20,6 +20,7 @@ def _config(c: dict, *, n: int, per_job: int) -> None:
     c["models"] = {"tiny-base": base}
     c["benchmarks"] = {"math500": {**c["benchmarks"]["math500"], "n": n, "limit": 3, "shard_size": 2, "shards_per_job": per_job}}
     c["figures"] = {"fig": {"kind": "passk_curves", "title": "shards_per_job", "benchmarks": ["math500"], "models": [["tiny-base"]]}}
+    c["verify"]["math_checkers"] = ["math_verify"]  # no verifier panel here
 
 
 def test_blocks_of_shards_write_the_same_files_as_one_shard_per_job(tmp_path: Path, shared_data: Path) -> None:

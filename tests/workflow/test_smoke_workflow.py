@@ -43,6 +43,24 @@ def test_first_run_builds_every_figure(built: Path) -> None:
     assert curve[0].startswith("k,pass_at_k")
     assert len(curve) == 1 + 8  # k = 1..n with n = 8
     assert "tiny-base-direct" in (built / "results" / "filters" / "fig12_aime_guess_filtered.json").read_text()
+
+
+def test_first_run_builds_the_verifier_panel(built: Path) -> None:
+    """verify.math_checkers lists the paper's grader and the strict checker: their verdicts and
+    curves are kept for every math run, and the panel figure and its disagreement table are built."""
+    results = built / "results"
+    for ext in ("png", "pdf", "csv"):
+        assert (results / "figures" / f"verifier_panel_math.{ext}").stat().st_size > 0
+    figure_data = (results / "figures" / "verifier_panel_math.csv").read_text()
+    assert "Tiny base · paper grader" in figure_data and "Tiny RL · strict (last box)" in figure_data
+    table = (results / "tables" / "verifier_panel_math.md").read_text()
+    assert table.startswith("# Verifier panel (smoke)") and "pass@k_max" in table
+    header = (results / "tables" / "verifier_panel_math.csv").read_text().splitlines()[0]
+    assert header.startswith("model,benchmark,problem_id,index,gold,n,solved_math_verify,c_math_verify,solved_paper")
+    for checker in ("paper", "strict"):
+        assert len(list((results / "checkers" / checker / "verdicts").glob("*/*/*/shard-*.parquet"))) == 30
+        curve = (results / "checkers" / checker / "passk" / "tiny-rl" / "math500" / "default" / "curve.csv").read_text()
+        assert len(curve.splitlines()) == 1 + 8
     ppl = (built / "results" / "perplexity" / "fig6_perplexity.csv").read_text().splitlines()
     assert ppl[0] == "problem_id,source,scorer,sample_index,num_tokens,mean_logprob,ppl"
     assert len(ppl) == 1 + 2 * 4 * 3  # 2 problems x 4 answers x (base on base, base on rl, rl on rl)
@@ -187,7 +205,9 @@ def test_editing_the_math_checker_reruns_exactly_the_math_verification(built: Pa
     proc = snakemake(built, "-n", config=built / "smoke.yaml", env=env)
     text = proc.stdout + proc.stderr
     jobs = planned_jobs_from(text)
-    downstream = {"pass_at_k", "plot_figure", "coverage_table", "checkpoint_table", "pairs_table", "paper_comparison", "guess_filter", "all"}
+    # the verifier panel's checkers run through the same checker's worker pool: they rerun too
+    downstream = {"pass_at_k", "plot_figure", "coverage_table", "checkpoint_table", "pairs_table", "paper_comparison", "guess_filter", "all",
+                  "verify_checker", "pass_at_k_checker", "verifier_panel"}
     assert {j for j in jobs if not j.startswith("report_")} == {"verify", *downstream}, jobs
     # the report items of figures that show a math benchmark (their runs' provenance changes), no others
     assert not {"report_fig3_lcb", "report_fig4_code", "report_fig11_lcb_windows", "report_table5_lcb_coverage", "report_fig18_training"} & set(jobs), jobs
@@ -208,7 +228,7 @@ def test_plot_setting_reruns_only_the_plot(built: Path) -> None:
     jobs = planned_jobs(built, config)
     figures = yaml.safe_load(config.read_text())["figures"]
     drawn = {f for f, spec in figures.items() if spec["kind"] not in ("coverage_table", "checkpoint_table")}
-    assert set(jobs) == {"plot_figure", "plot_training_log", "all", *(f"report_{f}" for f in drawn)}, jobs  # and the report's copies
+    assert set(jobs) == {"plot_figure", "plot_training_log", "verifier_panel", "all", *(f"report_{f}" for f in drawn)}, jobs  # and the report's copies
     before = snapshot(built / "results", "passk/**/*.csv")
     snakemake(built, config=config)
     assert snapshot(built / "results", "passk/**/*.csv") == before
@@ -228,6 +248,7 @@ def test_raising_n_reruns_only_new_shards(built: Path) -> None:
     assert jobs["sample"] == 4 and jobs["verify"] == 4 and jobs["pass_at_k"] == 4
     assert "prepare_benchmark" not in jobs and "get_model" not in jobs and "match_temperature" not in jobs
     assert jobs["plot_figure"] == 5  # the figures that show MATH500
+    assert jobs["verify_checker"] == 8 and jobs["pass_at_k_checker"] == 8 and jobs["verifier_panel"] == 1  # 4 new shards x paper, strict
     old = snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet")
     snakemake(built, config=config)
     assert snapshot(built / "results", "samples/**/shard-[01].parquet") | snapshot(built / "results", "verdicts/**/shard-[01].parquet") == old

@@ -20,3 +20,26 @@ rule pass_at_k:
         "../../envs/eval.yaml"
     script:
         "../scripts/aggregate.py"
+
+
+rule pass_at_k_checker:
+    """The math verifier panel: per-problem n and c and pass@k of a run under another checker."""
+    localrule: True  # seconds of work: never queued on a cluster
+    input:
+        verdicts=checker_run_verdicts,
+        problems="results/problems/{bench}.jsonl",
+    output:
+        curve="results/checkers/{checker}/passk/{model}/{bench}/{setting}/curve.csv",
+        problems="results/checkers/{checker}/passk/{model}/{bench}/{setting}/problems.csv",
+    wildcard_constraints:
+        checker=_alternation(PANEL_CHECKERS),
+        model=_runs_regex(MATH_RUNS),
+    params:
+        n=lambda wc: run_shards(wc).n,
+        code=code_version("aggregate_checker.py"),
+    log:
+        "logs/pass_at_k_checker/{checker}/{model}/{bench}/{setting}.log",
+    conda:
+        "../../envs/eval.yaml"
+    script:
+        "../scripts/aggregate_checker.py"

@@ -58,7 +58,7 @@ def _runs_regex(runs):
     return "|".join(alternatives) if alternatives else "(?!x)x"
 
 
-FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "training_curves")]
+FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "training_curves", "verifier_panel")]
 FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
 FIGURES_FILTERED = [f for f, spec in config["figures"].items() if spec.get("filter")]
 FIGURES_PERPLEXITY = [f for f, spec in config["figures"].items() if spec["kind"] == "perplexity"]
@@ -196,7 +196,7 @@ def run_provenance_slice(wildcards):
         "sampling": sampling_slice(wildcards),
         "backend": pc.backend_slice(config, wildcards.model),
         "shard_size": pc.shard_size(config, wildcards.bench),
-        "verify": config.get("verify", {}),
+        "verify": verify_settings(),
         "sandbox": config.get("sandbox", {}),
         "code_versions": {
             "model": code_version("get_model.py"),
@@ -280,6 +280,8 @@ def figure_outputs(figure):
     if kind in ("coverage_table", "checkpoint_table"):
         return [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
     pairs = [f"results/tables/pairs/{figure}.md", f"results/tables/pairs/{figure}.csv"] if figure in FIGURES_PAIRED else []
+    if kind == "verifier_panel":
+        pairs = [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
     return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv", *pairs]
 
 
@@ -428,3 +430,54 @@ def report_outputs():
         if figure in FIGURES_PAIRED:
             out.append(f"results/report/{figure}/pairs.html")
     return out
+# --- The math verifier panel (issue 15): verify.math_checkers beyond math_verify --------------
+# The workflow's verdicts are Math-Verify's (rule verify); each other checker listed gets its own
+# verdict shards and pass@k tables under results/checkers/{checker}/, for every math run.
+
+MATH_CHECKERS = list(config["verify"]["math_checkers"])
+PANEL_CHECKERS = [c for c in MATH_CHECKERS if c != "math_verify"]
+FIGURES_PANEL = [f for f, spec in config["figures"].items() if spec["kind"] == "verifier_panel"]
+MATH_RUNS = [r for r in RUNS if config["benchmarks"][r.benchmark]["family"] == "math"]
+
+
+def verify_settings():
+    """The verify section as the verify jobs see it: without the panel's checker list, so that
+    listing checkers reruns no verification of the workflow's own."""
+    return {k: v for k, v in config.get("verify", {}).items() if k != "math_checkers"}
+
+
+def checker_run_file(checker, run, name):
+    """A run's curve.csv or problems.csv under one checker (math_verify: the workflow's own)."""
+    if checker == "math_verify":
+        return f"results/passk/{run.model}/{run.benchmark}/{run.setting}/{name}"
+    return f"results/checkers/{checker}/passk/{run.model}/{run.benchmark}/{run.setting}/{name}"
+
+
+def checker_verdict_shards(checker, run):
+    """A run's verdict shards under one checker (math_verify: the workflow's own)."""
+    root = "results/verdicts" if checker == "math_verify" else f"results/checkers/{checker}/verdicts"
+    return [f"{root}/{run.model}/{run.benchmark}/{run.setting}/shard-{s}.parquet" for s in run.shards]
+
+
+def checker_run_verdicts(wildcards):
+    """Every verdict shard of a run under the checker of the job (rule pass_at_k_checker)."""
+    return checker_verdict_shards(wildcards.checker, run_shards(wildcards))
+
+
+def panel_outputs():
+    """The pass@k tables of every math run under every extra checker (rule all)."""
+    return [checker_run_file(c, r, "curve.csv") for c in PANEL_CHECKERS for r in MATH_RUNS]
+
+
+def verifier_panel_inputs(wildcards):
+    """A verifier panel's curve tables (checker by checker, runs in figure order), the verdict
+    shards of each (checker, run) as verdicts_{checker}_{i}, and its benchmarks' problem files."""
+    runs = pc.figure_runs(config, wildcards.figure)
+    inputs = {
+        "curves": [checker_run_file(c, r, "curve.csv") for c in MATH_CHECKERS for r in runs],
+        "problem_files": [f"results/problems/{b}.jsonl" for b in config["figures"][wildcards.figure]["benchmarks"]],
+    }
+    for c in MATH_CHECKERS:
+        for i, r in enumerate(runs):
+            inputs[f"verdicts_{c}_{i}"] = checker_verdict_shards(c, r)
+    return inputs

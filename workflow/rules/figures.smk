@@ -99,3 +99,29 @@ rule perplexity:
         SAMPLING_ENV
     script:
         "../scripts/perplexity.py"
+
+
+rule verifier_panel:
+    """Issue 15: pass@k under each math checker of verify.math_checkers, and the problems whose
+    pass@k_max changes between them (with the answers on which they disagree)."""
+    localrule: True
+    input:
+        unpack(verifier_panel_inputs),
+    output:
+        png="results/figures/{figure}.png",
+        pdf="results/figures/{figure}.pdf",
+        csv="results/figures/{figure}.csv",
+        md="results/tables/{figure}.md",
+        table="results/tables/{figure}.csv",
+    wildcard_constraints:
+        figure=_alternation(FIGURES_PANEL),
+    params:
+        figure=figure_spec,
+        plot=plot_settings,
+        code=code_version("verifier_panel.py"),
+    log:
+        "logs/verifier_panel/{figure}.log",
+    conda:
+        "../../envs/plot.yaml"
+    script:
+        "../scripts/verifier_panel.py"

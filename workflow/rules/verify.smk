@@ -6,7 +6,7 @@ rule verify:
         "results/verdicts/{model}/{bench}/{setting}/shard-{shard}.parquet",
     params:
         bench=lambda wc: bench_slice(wc.bench),
-        verify=config.get("verify", {}),
+        verify=verify_settings(),
         sandbox=config.get("sandbox", {}),
         code=lambda wc: code_version("verify.py", wc.bench, "verify"),
     threads: config.get("verify", {}).get("threads", 2)
@@ -16,3 +16,26 @@ rule verify:
         "../../envs/eval.yaml"
     script:
         "../scripts/verify.py"
+
+
+rule verify_checker:
+    """The math verifier panel: verify one shard with another checker of verify.math_checkers."""
+    input:
+        samples="results/samples/{model}/{bench}/{setting}/shard-{shard}.parquet",
+        problems="results/problems/{bench}.jsonl",
+    output:
+        "results/checkers/{checker}/verdicts/{model}/{bench}/{setting}/shard-{shard}.parquet",
+    wildcard_constraints:
+        checker=_alternation(PANEL_CHECKERS),
+        model=_runs_regex(MATH_RUNS),
+    params:
+        bench=lambda wc: bench_slice(wc.bench),
+        verify=verify_settings(),
+        code=code_version("verify_checker.py"),
+    threads: config.get("verify", {}).get("threads", 2)
+    log:
+        "logs/verify_checker/{checker}/{model}/{bench}/{setting}/shard-{shard}.log",
+    conda:
+        "../../envs/eval.yaml"
+    script:
+        "../scripts/verify_checker.py"

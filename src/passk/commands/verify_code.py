@@ -144,8 +144,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--benchmark", required=True, choices=sorted(BENCHMARKS))
     p.add_argument("--samples", required=True, help="JSONL: task_id + solution | completion | text")
     p.add_argument("--out", required=True, help="verdicts JSONL to write")
-    p.add_argument("--data-dir", default=default_data_dir(), help="folder with the release files (default $PASSK_DATA_DIR; else download)")
-    p.add_argument("--data-file", default=None, help="the release file itself")
+    p.add_argument("--data-dir", default=default_data_dir(),
+                   help="folder with the release files, e.g. humaneval_plus/HumanEvalPlus-v0.1.10.jsonl.gz or livecodebench/ "
+                        "(default $PASSK_DATA_DIR; else download, which needs the network)")
+    p.add_argument("--data-file", default=None, help="the release file itself (offline alternative to --data-dir)")
     p.add_argument("--groundtruth", default=None, help="ground-truth cache to reuse or create")
     p.add_argument("--work-dir", default=None, help="where problem records and the ground truth go (default: a temp dir)")
     p.add_argument("--backend", default="bwrap", choices=["bwrap", "docker", "process"], help="sandbox.backend")

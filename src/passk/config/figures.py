@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from passk.benchmarks.math.checkers.names import DEFAULT_CHECKERS, LABELS
 from passk.config.grid import curve_setting, figure_runs
 
 
@@ -28,7 +29,11 @@ def figure_spec(config: dict[str, Any], figure: str) -> dict[str, Any]:
             row.append(entry)
         groups.append(row)
     benches = [{"name": b, "label": config["benchmarks"][b].get("label", b)} for b in fig.get("benchmarks") or []]
-    return {
+    spec_extra: dict[str, Any] = {}
+    if fig["kind"] == "verifier_panel":  # the math checkers whose curves it compares (issue 15)
+        checkers = list((config.get("verify") or {}).get("math_checkers") or DEFAULT_CHECKERS)
+        spec_extra = {"checkers": checkers, "checker_labels": {c: LABELS.get(c, c) for c in checkers}}
+    return {**spec_extra,
         "name": figure,
         "kind": fig["kind"],
         "title": fig.get("title", figure),

@@ -128,6 +128,8 @@ def check_config(config: dict[str, Any]) -> None:
         for bench in fig.get("benchmarks", []):
             if bench not in benchmarks:
                 raise ConfigError(f"config key figures.{fig_name}.benchmarks: benchmark {bench!r} is not configured under benchmarks")
+        if fig["kind"] == "verifier_panel":
+            _check_verifier_panel(config, fig_name)
         for curve in figure_curves(config, fig_name):
             if curve["model"] not in models:
                 raise ConfigError(f"config key figures.{fig_name}.models: model {curve['model']!r} is not configured under models")
@@ -164,3 +166,15 @@ def check_config(config: dict[str, Any]) -> None:
                             f"config key models.{curve['model']}.template: figure {fig_name} samples it on {bench}, "
                             "which uses the model's template, but none is set"
                         )
+
+
+def _check_verifier_panel(config: dict[str, Any], fig_name: str) -> None:
+    """A verifier panel compares math checkers: math benchmarks only, and at least two checkers."""
+    checkers = (config.get("verify") or {}).get("math_checkers") or []
+    if len(checkers) < 2:
+        raise ConfigError(f"config key verify.math_checkers: figure {fig_name} is a verifier_panel, which compares "
+                          f"checkers; list at least two (e.g. [math_verify, paper, strict]), got {list(checkers)}")
+    for bench in config["figures"][fig_name]["benchmarks"]:
+        if config["benchmarks"][bench].get("family") != "math":
+            raise ConfigError(f"config key figures.{fig_name}.benchmarks: {bench!r} is not a math benchmark "
+                              "(a verifier_panel compares math answer checkers)")

@@ -15,12 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from passk.analysis.checker_panel import PanelRun, write_panel_table
 from passk.analysis.checkpoint_tables import write_checkpoint_table
 from passk.analysis.curve_pairs import panel_pairs, write_pairs_table
 from passk.analysis.guess_filter import filtered_curve, read_filter
 from passk.analysis.tables import read_problems_csv
 from passk.errors import ConfigError
 from passk.figures import checkpoint_plots, plots
+from passk.records.problems import load_problems
+from passk.records.verdicts import read_verdicts
 
 RunKey = tuple[str, str, str]
 
@@ -178,3 +181,69 @@ def perplexity_panels(spec: dict[str, Any], table_csv: str) -> list[dict[str, An
         }
         for problem_id in spec["problems"]
     ]
+
+
+# --- verifier_panel: pass@k under each math checker, and where they disagree (issue 15) ---------
+
+CHECKER_LINESTYLES = ("-", "--", ":", "-.")  # by the checker's position in verify.math_checkers
+
+
+def verifier_panel_panels(spec: dict[str, Any], curves: Sequence[str], settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Panels (model groups × benchmarks) with one curve per model and checker: a colour per model,
+    a line style per checker. ``curves``: the curve tables checker by checker (``spec["checkers"]``
+    order), each in ``spec["runs"]`` order."""
+    checkers = spec["checkers"]
+    n_runs = len(spec["runs"])
+    if len(curves) != len(checkers) * n_runs:
+        raise ConfigError(f"figures.{spec['name']}: {len(curves)} curve tables given for {len(checkers)} checkers x {n_runs} runs")
+    tables = {c: run_tables(spec, curves[i * n_runs:(i + 1) * n_runs]) for i, c in enumerate(checkers)}
+    panels = []
+    for group in spec["groups"]:
+        colors = plots.role_colors([entry["role"] for entry in group], settings)
+        for bench in spec["benchmarks"]:
+            entries = []
+            for entry, color in zip(group, colors):
+                run = entry_run(entry, bench["name"])
+                for j, c in enumerate(checkers):
+                    entries.append({"label": f"{entry['label']} · {spec['checker_labels'][c]}", "role": entry["role"],
+                                    "run": run, "csv": tables[c][run], "color": color,
+                                    "linestyle": CHECKER_LINESTYLES[j % len(CHECKER_LINESTYLES)]})
+            panels.append({"title": _panel_title(spec, group, bench), "curves": entries})
+    return panels
+
+
+def draw_verifier_panel(
+    spec: dict[str, Any],
+    settings: dict[str, Any],
+    *,
+    curves: Sequence[str],
+    verdicts: dict[str, Sequence[str]],
+    problem_files: Sequence[str],
+    out_png: str,
+    out_pdf: str,
+    out_csv: str,
+    out_md: str,
+    out_table_csv: str,
+) -> None:
+    """The verifier-panel figure (its data CSV) and its table of problems whose pass@k_max changes.
+
+    ``curves``: see ``verifier_panel_panels``; ``verdicts``: ``"{checker}/{i}"`` → the verdict shards
+    of run ``spec["runs"][i]`` under that checker; ``problem_files``: each benchmark's problem file,
+    in ``spec["benchmarks"]`` order (the gold answers shown in the table).
+    """
+    settings = {"ncols": len(spec["benchmarks"]), "suptitle": spec.get("title"), **settings}
+    panels = verifier_panel_panels(spec, curves, settings)
+    plots.plot_passk_grid(panels, [out_png, out_pdf], settings=settings)
+    plots.write_figure_data(panels, out_csv)
+    if len(problem_files) != len(spec["benchmarks"]):
+        raise ConfigError(f"figures.{spec['name']}: {len(problem_files)} problem files given for {len(spec['benchmarks'])} benchmarks")
+    problems = {b["name"]: load_problems(path) for b, path in zip(spec["benchmarks"], problem_files)}
+    bench_labels = {b["name"]: b["label"] for b in spec["benchmarks"]}
+    model_labels = {entry_run(e, b["name"]): e["label"] for g in spec["groups"] for e in g for b in spec["benchmarks"]}
+    runs = []
+    for i, run in enumerate(tuple(r) for r in spec["runs"]):
+        rows = {c: [row for path in verdicts[f"{c}/{i}"] for row in read_verdicts(path)] for c in spec["checkers"]}
+        runs.append(PanelRun(model=model_labels.get(run, run[0]), benchmark=bench_labels[run[1]],
+                             problems=problems[run[1]], verdicts=rows))
+    write_panel_table(runs, spec["checkers"], spec["checker_labels"], out_md=out_md, out_csv=out_table_csv,
+                      title=f"{spec.get('title') or spec['name']}: problems whose pass@k_max changes between checkers")

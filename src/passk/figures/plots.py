@@ -199,6 +199,17 @@ def _curve_color(role: str, seen: dict[str, int], s: dict[str, Any], override: s
     return _EXTRA_COLORS[used % len(_EXTRA_COLORS)]
 
 
+def role_colors(roles: Sequence[str], settings: dict[str, Any] | None = None) -> list[str]:
+    """The colours :func:`plot_passk_grid` gives curves of these roles in one panel, in order.
+
+    For figures that draw several curves per model (the verifier panel: one per checker) and
+    keep one colour per model, passing it as each curve's ``color``.
+    """
+    s = _settings(settings)
+    seen: dict[str, int] = {}
+    return [_curve_color(role, seen, s, None) for role in roles]
+
+
 def _check_panels(panels: list[dict[str, Any]], key: str) -> None:
     if not panels:
         raise ConfigError("no panels to plot")

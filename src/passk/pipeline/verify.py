@@ -19,7 +19,7 @@ from passk.records.problems import load_problems
 from passk.records.samples import check_samples, read_samples
 from passk.records.verdicts import VERDICT_SCHEMA, write_verdicts
 from passk.verify import cache
-from passk.verify.family import VerifyContext
+from passk.verify.family import Verifier, VerifyContext
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,12 @@ def verify_shard_files(
     groundtruth_path: str | None = None,
     code_version: str,
     progress_path: str | None = None,
+    verifier: Verifier | None = None,
 ) -> None:
     """Verify every sample of a shard file and write the verdict shard (samples are never modified).
+
+    ``verifier`` (default: the benchmark family's) has the family verifier's signature; the math
+    verifier panel passes one of its other checkers' (``passk.pipeline.verify_checker``).
 
     Verdicts are checkpointed per chunk to ``progress_path`` (default: ``passk.verify.cache.
     progress_path(out_path)``) and reused by a rerun after a crash; the file is removed at the end.
@@ -64,7 +68,7 @@ def verify_shard_files(
     with Progress(f"verify {samples_path}", len(todo), "samples", log=log) as counter:
         for chunk in _chunks(todo, samples, cache.checkpoint_every()):
             part = [samples[i] for i in chunk]
-            found = family.verify(problems, part, ctx)
+            found = (verifier or family.verify)(problems, part, ctx)
             if len(found) != len(part):
                 raise RuntimeError(f"verifier returned {len(found)} verdicts for {len(part)} samples")
             keyed = [(keys[i], _plain(v)) for i, v in zip(chunk, found)]

@@ -33,6 +33,10 @@ class VerifyContext:
     groundtruth: str | None = None
 
 
+Verifier = Callable[[Problems, Samples, VerifyContext], list[dict[str, Any]]]
+"""The one verifier signature (a family's ``verify``, or a checker of the math verifier panel)."""
+
+
 @dataclass(frozen=True)
 class Family:
     """A benchmark family: how its problems are made and how its samples are verified.

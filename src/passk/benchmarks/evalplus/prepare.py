@@ -47,21 +47,45 @@ def source_path(name: str, cfg: dict[str, Any], data_dir: str | None) -> Path | 
 
 
 def _download(name: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
-    """The release through evalplus's own loader (downloads the GitHub release asset into its cache)."""
+    """The release through evalplus's own loader (downloads the GitHub release asset into its cache).
+
+    Offline (or when the asset is gone) the loader's network error becomes a DataError that names
+    the file it tried to fetch and how to point passk at a local copy (``offline_message``).
+    """
     ds = dataset_of(name, cfg)
     version = cfg.get("version", "default")
-    if DATASETS[ds]["evalplus"] == "humaneval":
-        from evalplus.data.humaneval import _ready_human_eval_plus_path
-        from evalplus.data.utils import stream_jsonl
+    try:
+        if DATASETS[ds]["evalplus"] == "humaneval":
+            from evalplus.data.humaneval import _ready_human_eval_plus_path
+            from evalplus.data.utils import stream_jsonl
 
-        path = _ready_human_eval_plus_path(version=version)
-    else:
-        from evalplus.data.mbpp import _ready_mbpp_plus_path
-        from evalplus.data.utils import stream_jsonl
+            path = _ready_human_eval_plus_path(version=version)
+        else:
+            from evalplus.data.mbpp import _ready_mbpp_plus_path
+            from evalplus.data.utils import stream_jsonl
 
-        path = _ready_mbpp_plus_path(version=version)
+            path = _ready_mbpp_plus_path(version=version)
+    except OSError as exc:  # urllib.error.URLError and socket errors: offline, or no such release
+        raise DataError(offline_message(name, ds, version, exc)) from None
     # Read the raw file (not get_mbpp_plus) so records keep the release's JSON inputs.
     return list(stream_jsonl(path))
+
+
+def offline_message(name: str, ds: str, version: str, exc: BaseException) -> str:
+    """What failed (the release URL evalplus fetches) and the three ways to use a local copy."""
+    from evalplus.data.humaneval import HUMANEVAL_PLUS_VERSION  # evalplus's loaders: imported only to download
+    from evalplus.data.mbpp import MBPP_PLUS_VERSION
+    from evalplus.data.utils import get_dataset_metadata
+
+    if DATASETS[ds]["evalplus"] == "humaneval":
+        url, _ = get_dataset_metadata("HumanEvalPlus", HUMANEVAL_PLUS_VERSION, False)  # its loader ignores `version`
+    else:
+        url, _ = get_dataset_metadata("MbppPlus", MBPP_PLUS_VERSION if version == "default" else version, False)
+    local = f"{DATASETS[ds]['dir']}/{DATASETS[ds]['file'].format(version=DATASETS[ds]['version'])}"
+    reason = getattr(exc, "reason", None) or exc
+    return (f"{name}: could not download the evalplus release file {url} ({reason}). Offline? Use a local copy: "
+            f"a data folder holding {local} (set PASSK_DATA_DIR, or pass --data-dir DIR to passk verify-code, "
+            f"or data_dir in the workflow config), or the file itself (--data-file FILE, or benchmarks.{name}.file)")
 
 
 def load_raw(name: str, cfg: dict[str, Any], data_dir: str | None) -> tuple[list[dict[str, Any]], str]:

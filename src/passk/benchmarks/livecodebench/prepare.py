@@ -147,8 +147,12 @@ def _hub_files(release: str, cfg: dict[str, Any]) -> list[Path]:
         try:
             paths.append(Path(hf_hub_download(HF_REPO, name, repo_type="dataset", revision=revision)))
         except Exception as exc:  # noqa: BLE001 - network/auth/cache errors all mean "cannot load"
-            raise DataError(f"{HF_REPO}/{name}: download failed ({type(exc).__name__}: {exc}); "
-                            "for offline runs give a data dir or benchmarks.*.file") from None
+            raise DataError(
+                f"could not download hf://datasets/{HF_REPO}/{name} (revision {revision or 'main'}; "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}). Offline? Use a local "
+                "copy: a data folder holding livecodebench/ (set PASSK_DATA_DIR, or pass --data-dir DIR to passk "
+                "verify-code, or data_dir in the workflow config), or the release's JSONL file itself (--data-file "
+                "FILE, or benchmarks.<name>.file)") from None
     return paths
 
 

@@ -29,11 +29,12 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
-from passk.benchmarks.math import worker
+from passk.benchmarks.math import fastpath, worker
 from passk.benchmarks.math.answers import extract_answer
 from passk.benchmarks.math.latex import normalize_answer
 from passk.errors import ConfigError, DataError
@@ -64,20 +65,26 @@ class PairResult:
 
 
 class _Worker:
-    """One checker subprocess with a line-buffered JSON protocol over its stdin/stdout pipes."""
+    """One checker subprocess with a line-buffered JSON protocol over its stdin/stdout pipes.
 
-    def __init__(self, memory_mb: int) -> None:
+    ``module`` is the worker's entry module (``worker`` for Math-Verify, ``panel_worker`` for the
+    verifier panel's other checkers), run as ``python -m module *args``; both serve the protocol of
+    ``passk.benchmarks.math.worker.serve``.
+    """
+
+    def __init__(self, module: ModuleType, args: Sequence[str]) -> None:
         env = dict(os.environ)
         env.setdefault("PYTHONHASHSEED", "0")
         env["OMP_NUM_THREADS"] = "1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", worker.__name__, str(memory_mb)],
+            [sys.executable, "-m", module.__name__, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=env,
             start_new_session=True,  # a Ctrl-C in the terminal goes to the parent, which cleans up
         )
+        self.args = tuple(args)
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
@@ -144,13 +151,16 @@ class _Worker:
 
 
 class MathCheckPool:
-    """A pool of killable Math-Verify workers; use as a context manager.
+    """A pool of killable checker workers (Math-Verify by default); use as a context manager.
 
-    Workers start lazily (only when a pair actually needs Math-Verify) and are reused across
-    calls to ``check``, so one pool can serve many shards.
+    Workers start lazily (only when a pair actually needs checking) and are reused across calls
+    to ``check``, so one pool can serve many shards. ``module`` and ``args`` choose the worker
+    program (``python -m module memory_mb *args``): the verifier panel runs its checkers through
+    this same pool with ``panel_worker``.
     """
 
-    def __init__(self, workers: int = 1, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+    def __init__(self, workers: int = 1, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+                 *, module: ModuleType = worker, args: Sequence[str] = ()) -> None:
         if workers < 1:
             raise ConfigError(f"workers: must be at least 1, got {workers}")
         if not timeout > 0:
@@ -158,6 +168,8 @@ class MathCheckPool:
         self.max_workers = workers
         self.timeout = float(timeout)
         self.memory_mb = memory_mb
+        self.module = module
+        self.args = tuple(str(a) for a in args)
         self._workers: list[_Worker] = []
         self.restarts = 0
 
@@ -174,7 +186,7 @@ class MathCheckPool:
         self._workers = []
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.memory_mb)
+        w = _Worker(self.module, (str(self.memory_mb), *self.args))
         self._workers.append(w)
         return w
 
@@ -183,7 +195,7 @@ class MathCheckPool:
         self._workers.remove(w)
 
     def check(self, pairs: Sequence[tuple[str, str]]) -> list[PairResult]:
-        """Check each (gold, answer) pair with Math-Verify; results in input order.
+        """Check each (gold, answer) pair with the pool's checker; results in input order.
 
         Every pair gets its own wall-clock limit of ``timeout`` seconds, measured from when it is
         handed to a ready worker (worker start-up is not charged to the pair).
@@ -224,7 +236,7 @@ class MathCheckPool:
                             detail = str(msg.get("d", ""))
                             if msg.get("r"):
                                 status = "correct"
-                            elif detail == "memory limit":
+                            elif msg.get("t") or detail == worker.MEMORY_DETAIL:
                                 status = "timeout"  # resource exhaustion: the checker gave up
                             else:
                                 status = "wrong"
@@ -240,7 +252,8 @@ class MathCheckPool:
                         elif not w.ready:
                             rc = w.proc.wait()
                             raise RuntimeError(f"math checker worker failed to start (exit {rc}); run "
-                                               f"'{sys.executable} -m {worker.__name__}' to see why")
+                                               f"'{sys.executable} -m {self.module.__name__} {' '.join(w.args)}' "
+                                               "to see why")
                         self._retire(w)
                         self.restarts += 1
                         if pending:
@@ -282,19 +295,26 @@ def _shared_pool(timeout: float) -> MathCheckPool:
     return _SHARED_POOL
 
 
-_REUSABLE: dict[tuple[int, float], MathCheckPool] = {}
+_REUSABLE: dict[tuple[str, tuple[str, ...], int, float], MathCheckPool] = {}
 
 
-def _reusable_pool(workers: int, timeout: float) -> MathCheckPool:
-    """A pool kept across ``verify_shard`` calls of this process (closed at interpreter exit)."""
-    key = (int(workers), float(timeout))
+def reusable_pool(workers: int, timeout: float, *, module: ModuleType = worker, args: Sequence[str] = ()) -> MathCheckPool:
+    """A pool kept across verifier calls of this process (closed at interpreter exit).
+
+    One live pool at a time: asking for another (other workers, timeout or checker) closes the
+    old one, so a process never runs more checker workers than it was given cores.
+    """
+    key = (module.__name__, tuple(str(a) for a in args), int(workers), float(timeout))
     if key not in _REUSABLE:
-        for old in _REUSABLE.values():  # one live pool at a time: never oversubscribe the cores
+        for old in _REUSABLE.values():
             old.close()
         _REUSABLE.clear()
-        _REUSABLE[key] = MathCheckPool(workers=key[0], timeout=key[1])
+        _REUSABLE[key] = MathCheckPool(workers=key[2], timeout=key[3], module=module, args=key[1])
         atexit.register(_REUSABLE[key].close)
     return _REUSABLE[key]
+
+
+_FAST_RESULTS = {True: PairResult("correct", fastpath.EQUAL_DETAIL), False: PairResult("wrong", fastpath.DIFFERENT_DETAIL)}
 
 
 def _verdict_for(gold_norm: str, extracted: str | None, result: PairResult | None) -> MathVerdict:
@@ -314,10 +334,8 @@ def check_answer(gold: str, completion: str, benchmark: str = "", timeout: float
     """
     gold_norm = normalize_answer(str(gold), benchmark)
     extracted = extract_answer(completion, benchmark, template)
-    if extracted is None or extracted == gold_norm:
-        return _verdict_for(gold_norm, extracted, None)
-    [result] = _shared_pool(timeout).check([(gold_norm, extracted)])
-    return _verdict_for(gold_norm, extracted, result)
+    [verdict], _ = verify_pairs([(gold_norm, extracted)], workers=1, pool=_shared_pool(timeout))
+    return verdict
 
 
 # --- shard API ----------------------------------------------------------------------------------
@@ -332,13 +350,21 @@ def verify_pairs(items: Iterable[tuple[str, str | None]], *, workers: int, timeo
                  pool: MathCheckPool | None = None) -> tuple[list[MathVerdict], int]:
     """Verdicts for (normalised gold, normalised extracted answer) items, deduplicated.
 
-    Returns the verdicts in input order and the number of distinct pairs sent to Math-Verify.
+    Identical strings are right, and plain-number pairs are decided by ``fastpath`` (Math-Verify's
+    own verdict, without parsing); every other distinct pair goes to the workers once. Returns the
+    verdicts in input order and the number of distinct pairs sent to Math-Verify.
     """
     items = list(items)
+    decided: dict[tuple[str, str], PairResult] = {}
     unique: dict[tuple[str, str], int] = {}
     for gold, ext in items:
-        if ext is not None and ext != gold and (gold, ext) not in unique:
+        if ext is None or ext == gold or (gold, ext) in decided or (gold, ext) in unique:
+            continue
+        fast = fastpath.decide(gold, ext)
+        if fast is None:
             unique[(gold, ext)] = len(unique)
+        else:
+            decided[(gold, ext)] = _FAST_RESULTS[fast]
     pairs = list(unique)
     if pairs:
         if pool is None:
@@ -350,9 +376,41 @@ def verify_pairs(items: Iterable[tuple[str, str | None]], *, workers: int, timeo
         results = []
     verdicts = []
     for gold, ext in items:
-        res = None if ext is None or ext == gold else results[unique[(gold, ext)]]
+        if ext is None or ext == gold:
+            res = None
+        else:
+            res = decided.get((gold, ext)) or results[unique[(gold, ext)]]
         verdicts.append(_verdict_for(gold, ext, res))
     return verdicts, len(pairs)
+
+
+def sample_items(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]], ctx: VerifyContext,
+                 prepare_gold: Callable[[str, str], str] = normalize_answer,
+                 extract: Callable[[str, str, str | None], str | None] = extract_answer) -> list[tuple[str, str | None]]:
+    """(prepared gold, extracted answer) per sample, in sample order; DataError for bad input.
+
+    ``prepare_gold(gold, dataset)`` and ``extract(text, dataset, template)`` default to the
+    family's (Math-Verify's) forms; the verifier panel passes each checker's own. The dataset is
+    ``ctx.bench["dataset"]`` or the problem's, the template the sample's or ``ctx.bench["template"]``.
+    """
+    bench_cfg = ctx.bench
+    golds: dict[str, str] = {}
+    items: list[tuple[str, str | None]] = []
+    for pos, sample in enumerate(samples):
+        pid = sample.get("problem_id")
+        if pid not in problems:
+            raise DataError(f"sample {pos} (sample_index {sample.get('sample_index')}): unknown problem id {pid!r}")
+        dataset = _dataset_of(problems[pid], bench_cfg)
+        if pid not in golds:
+            problem = problems[pid]
+            if problem.get("answer") is None:
+                raise DataError(f"problem {pid!r}: no gold answer")
+            golds[pid] = prepare_gold(str(problem["answer"]), dataset)
+        text = sample.get("text")
+        if not isinstance(text, str):
+            raise DataError(f"sample {pos} of problem {pid!r}: missing completion text")
+        items.append((golds[pid], extract(text, dataset, sample.get("template") or bench_cfg.get("template"))))
+    return items
 
 
 def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]], ctx: VerifyContext) -> list[dict[str, Any]]:
@@ -365,23 +423,7 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     next call with the same workers/timeout (a job verifying a shard in chunks pays start-up once).
     A sample of an unknown problem raises DataError.
     """
-    bench_cfg = ctx.bench
     timeout = float(ctx.verify.get("math_timeout", DEFAULT_TIMEOUT))
-    golds: dict[str, str] = {}
-    items: list[tuple[str, str | None]] = []
-    for pos, sample in enumerate(samples):
-        pid = sample.get("problem_id")
-        if pid not in problems:
-            raise DataError(f"sample {pos} (sample_index {sample.get('sample_index')}): unknown problem id {pid!r}")
-        if pid not in golds:
-            problem = problems[pid]
-            if problem.get("answer") is None:
-                raise DataError(f"problem {pid!r}: no gold answer")
-            golds[pid] = normalize_answer(str(problem["answer"]), _dataset_of(problem, bench_cfg))
-        text = sample.get("text")
-        if not isinstance(text, str):
-            raise DataError(f"sample {pos} of problem {pid!r}: missing completion text")
-        dataset = _dataset_of(problems[pid], bench_cfg)
-        items.append((golds[pid], extract_answer(text, dataset, sample.get("template") or bench_cfg.get("template"))))
-    verdicts, _ = verify_pairs(items, workers=ctx.workers, timeout=timeout, pool=_reusable_pool(ctx.workers, timeout))
+    items = sample_items(problems, samples, ctx)
+    verdicts, _ = verify_pairs(items, workers=ctx.workers, timeout=timeout, pool=reusable_pool(ctx.workers, timeout))
     return [verdict_row(s, v.status, extracted=v.extracted, detail=v.detail) for s, v in zip(samples, verdicts)]

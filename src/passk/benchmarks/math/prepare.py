@@ -98,8 +98,11 @@ def check_sha256(path: Path, expected: str) -> None:
                         "the file is truncated, edited or a different version")
 
 
-def download(url: str, dest: Path, expected_sha256: str | None, timeout: float = 60.0) -> Path:
-    """Fetch ``url`` to ``dest`` atomically and check its sha256 (cached: an intact file is reused)."""
+def download(url: str, dest: Path, expected_sha256: str | None, timeout: float = 60.0, *, local_copy: str = "") -> Path:
+    """Fetch ``url`` to ``dest`` atomically and check its sha256 (cached: an intact file is reused).
+
+    A failed download names ``url`` and where a local copy would be read (``local_copy``).
+    """
     if dest.exists() and (expected_sha256 is None or sha256_file(dest) == expected_sha256):
         return dest
     try:
@@ -112,7 +115,10 @@ def download(url: str, dest: Path, expected_sha256: str | None, timeout: float =
                 raise DataError(f"{url}: downloaded file ({dest.name}) has sha256 {actual}, which differs from the "
                                 f"pinned {expected_sha256}; not using it")
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise DataError(f"{url}: download failed ({exc}); pass data_dir or benchmarks.*.file to use a local copy") from None
+        where = f"a data folder holding {local_copy}" if local_copy else "a data folder"
+        raise DataError(f"could not download {url} ({getattr(exc, 'reason', None) or exc}). Offline? Use a local copy: "
+                        f"{where} (set PASSK_DATA_DIR, or pass --data-dir DIR to passk verify-math, or data_dir in "
+                        "the workflow config), or the file itself (benchmarks.<name>.file)") from None
     return dest
 
 
@@ -145,7 +151,7 @@ def resolve_source(name: str, cfg: dict[str, Any], data_dir: str | os.PathLike[s
         if revision != src.revision and "sha256" not in cfg:
             expected = None  # another revision has other bytes; the user takes responsibility
     dest = _cache_dir(cfg) / dataset / (expected or "unpinned") / "test.jsonl"
-    return download(url, dest, expected), expected
+    return download(url, dest, expected, local_copy=f"math/{dataset}/test.jsonl"), expected
 
 
 def load_records(path: Path, dataset: str, limit: int | None = None) -> list[dict[str, Any]]:

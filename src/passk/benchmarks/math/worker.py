@@ -2,8 +2,10 @@
 
 Run as ``python -m passk.benchmarks.math.worker [memory_mb]``. Each request is one JSON line
 ``{"i": id, "g": gold, "p": prediction}``; each reply is one JSON line ``{"i": id, "r": bool,
-"d": detail}``. The worker handles one request at a time, so the parent knows exactly which
-pair a hung worker was checking and can kill it (SIGKILL) after its own wall-clock timeout.
+"d": detail}`` (plus ``"t": true`` when the checker ran out of its own time). The worker handles
+one request at a time, so the parent knows exactly which pair a hung worker was checking and can
+kill it (SIGKILL) after its own wall-clock timeout. ``serve`` is the loop of every math checker
+worker: the verifier panel's ``panel_worker`` runs it with its checkers.
 
 Why a separate process and not Math-Verify's timeouts: those are SIGALRM-based and cannot
 interrupt C-level work (big-integer power towers, sympy printing; Math-Verify #65, sympy #24187),
@@ -15,7 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
+
+from passk.benchmarks.math import speedups
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -49,7 +54,7 @@ def check_pair(gold: str, pred: str) -> tuple[bool, str]:
     A second attempt with percent signs removed from both sides accepts "50\\%" for a gold of "50"
     (MATH asks "what percent" and stores the bare number); Math-Verify alone reads "50\\%" as 0.5.
     """
-    from math_verify import parse, verify
+    from math_verify import parse, verify  # a worker-only dependency (about a second to import)
 
     g = parse(_wrap(gold), parsing_timeout=None)  # type: ignore[arg-type]
     if not g:
@@ -69,31 +74,65 @@ def check_pair(gold: str, pred: str) -> tuple[bool, str]:
     return False, "math-verify: not equivalent"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serve requests until stdin closes."""
-    argv = sys.argv[1:] if argv is None else argv
-    _limit_memory(int(argv[0]) if argv else 0)
-    logging.disable(logging.WARNING)  # Math-Verify warns once about disabled timeouts
-    import math_verify  # noqa: F401  (import before announcing readiness)
+MEMORY_DETAIL = "memory limit"
 
-    out = sys.stdout
+
+def serve(check: Callable[[str, str], tuple[bool, str]], memory_mb: int = 0,
+          stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
+    """Answer check requests with ``check(gold, answer) -> (correct, detail)`` until stdin closes.
+
+    The protocol of every math checker worker (``MathCheckPool``): after one warm-up call (imports
+    are not charged to the first pair) a ``{"ready": true}`` line, then one reply per request. A
+    checker that runs out of its own time budget raises ``TimeoutError``; the reply then carries
+    ``"t": true`` and the pair's status is ``timeout``. Any other exception is a wrong answer with
+    its type as the reason (a checker that cannot read an answer rejects it).
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    out = sys.stdout if stdout is None else stdout
+    _limit_memory(memory_mb)
+    logging.disable(logging.WARNING)  # Math-Verify warns once about disabled timeouts
+    try:
+        check("1", "2")
+    except Exception:  # noqa: BLE001, S110  only the imports matter here
+        pass
     out.write('{"ready": true}\n')
     out.flush()
-    for line in sys.stdin:
+    for line in stdin:
         if not line.strip():
             continue
         req: dict[str, Any] = json.loads(line)
+        reply: dict[str, Any] = {"i": req["i"]}
         try:
-            ok, detail = check_pair(req["g"], req["p"])
+            reply["r"], reply["d"] = check(req["g"], req["p"])
+        except TimeoutError as exc:
+            reply.update(r=False, d=str(exc) or "checker timeout", t=True)
         except MemoryError:
-            ok, detail = False, "memory limit"
+            reply.update(r=False, d=MEMORY_DETAIL)
         except RecursionError:
-            ok, detail = False, "checker error: RecursionError"
+            reply.update(r=False, d="checker error: RecursionError")
         except Exception as exc:  # noqa: BLE001  any checker failure is a wrong answer, with a reason
-            ok, detail = False, f"checker error: {type(exc).__name__}"
-        out.write(json.dumps({"i": req["i"], "r": ok, "d": detail}) + "\n")
+            reply.update(r=False, d=f"checker error: {type(exc).__name__}")
+        out.write(json.dumps(reply) + "\n")
         out.flush()
     return 0
+
+
+PLAIN_FLAG = "--plain"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve Math-Verify checks (``python -m passk.benchmarks.math.worker [memory_mb] [--plain]``).
+
+    Math-Verify's slowest steps are sped up in this process (``speedups``, same verdicts) unless
+    ``--plain`` is given: the tests and the throughput benchmark compare the two.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    import math_verify  # noqa: F401  a worker-only dependency, imported before announcing readiness
+
+    if PLAIN_FLAG not in argv:
+        speedups.install()
+    numbers = [a for a in argv if a != PLAIN_FLAG]
+    return serve(check_pair, int(numbers[0]) if numbers else 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,230 @@
+"""Math-Verify's slowest steps, done faster with the result they would give.
+
+Why: after the plain-number fast path (``fastpath``), what remains of math checking is Math-Verify
+parsing answers with its ANTLR LaTeX parser (milliseconds each) and, on wrong answers, sympy's
+``simplify`` and ``solve`` (tens of milliseconds to seconds on the symbolic golds of Minerva,
+OlympiadBench and Omni-MATH; benchmarks/verify_math.py). ``install`` changes three things, in the
+checker worker process only (``passk.benchmarks.math.worker``), and leaves every other step of
+Math-Verify as it is:
+
+- *Two-stage parsing.* latex2sympy's ANTLR parser first runs in SLL prediction mode and, on any
+  syntax error, again in the full LL mode it uses by default. ANTLR guarantees that an SLL parse
+  without a syntax error is the parse LL gives (``antlr4.atn.PredictionMode.SLL``); latex2sympy's
+  error listener raises on every syntax error, so none goes unnoticed. SLL needs no full-context
+  predictions, which the Python runtime never caches: about a third less parsing time.
+- ``sympy_symbolic_eq(a, b)`` (``simplify(a - b)`` is zero) is False at once when ``a - b`` is
+  *numerically* non-zero at one point: both sides evaluated with 30 digits, every symbol given a
+  value its assumptions allow, a gap above ``REL_GAP`` of their size. ``simplify`` keeps an
+  expression's value wherever its symbols' assumptions hold, so it cannot turn a non-zero
+  difference into zero. Left to sympy: anything but two plain expressions (matrices, sets,
+  relations), unevaluated calculus (derivatives, integrals, sums, limits), undefined functions,
+  integer-valued functions (factorial, binomial, gamma, floor, ceiling and kin, which ``combsimp``
+  may rewrite as if their arguments were integers), symbols that must be integers or not positive,
+  and values that are not finite numbers.
+- ``solve(gold_equation, symbols)`` is kept per equation and symbols: each wrong answer to the
+  same problem solves the same gold equation again; a worker now solves it once (a bounded cache;
+  exceptions are cached and raised again, so the caller sees what ``solve`` did).
+- Math-Verify's own cache of parsed LaTeX keeps ``PARSE_CACHE_SIZE`` strings instead of 20: the
+  same function of the same string, so answers that recur across problems (and golds met again)
+  are parsed once per worker.
+
+They change how long Math-Verify takes, never what it says: ``tests/unit/test_math_fastpath.py``
+compares the worker's verdicts with plain Math-Verify's on every pair of the throughput workload.
+A Math-Verify or latex2sympy without the wrapped names is left alone (slower, same verdicts).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+REL_GAP = 1e-6  # of max(1, |a|, |b|); 30-digit evaluation errs by ~1e-28
+DIGITS = 30
+SOLVE_CACHE_SIZE = 256
+
+
+
+@functools.cache
+def _hands_off() -> tuple[type, ...]:
+    """Left to simplify: unevaluated calculus, undefined functions, and functions that combsimp
+    may treat as integer-only."""
+    import sympy  # the worker's dependency, not the parent's (importing it costs about a second)
+    from sympy.core.function import AppliedUndef
+
+    return (sympy.Derivative, sympy.Integral, sympy.Sum, sympy.Product, sympy.Limit, AppliedUndef,
+            sympy.factorial, sympy.factorial2, sympy.binomial, sympy.gamma, sympy.loggamma,
+            sympy.RisingFactorial, sympy.FallingFactorial, sympy.subfactorial, sympy.floor, sympy.ceiling,
+            sympy.frac, sympy.Mod, sympy.Piecewise, sympy.beta, sympy.polygamma, sympy.digamma)
+
+
+_installed: dict[str, Callable[..., Any]] = {}
+
+
+def _point(symbols: set[Any]) -> dict[Any, Any] | None:
+    """A value for every symbol, allowed by its assumptions (None when one cannot be chosen simply).
+
+    Values are positive non-integers in (0.3, 1.7), the same for a symbol name in every call.
+    """
+    from sympy import Rational, Symbol  # worker-only dependency (see _hands_off)
+
+    values = {}
+    for s in symbols:
+        if not isinstance(s, Symbol) or s.is_real is not True:
+            return None
+        if s.is_integer or s.is_nonpositive or s.is_zero or s.is_rational is False:
+            return None
+        values[s] = Rational(random.Random(s.name).randint(3000, 17000), 10007)
+    return values
+
+
+def _value(expr: Any, point: dict[Any, Any]) -> complex | None:
+    import sympy  # worker-only dependency (see _hands_off)
+
+    value = (expr.subs(point) if point else expr).evalf(DIGITS)
+    if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    z = complex(value)
+    if math.isnan(z.real) or math.isnan(z.imag) or math.isinf(abs(z)):
+        return None
+    return z
+
+
+def numerically_different(a: Any, b: Any) -> bool:
+    """True when ``a - b`` is provably non-zero at a point (see the module docstring); False = unknown."""
+    from sympy import Expr, MatrixBase  # worker-only dependency (see _hands_off)
+
+    if not (isinstance(a, Expr) and isinstance(b, Expr)) or isinstance(a, MatrixBase) or isinstance(b, MatrixBase):
+        return False
+    try:
+        if a.has(*_hands_off()) or b.has(*_hands_off()):
+            return False
+        point = _point(a.free_symbols | b.free_symbols)
+        if point is None:
+            return False
+        va, vb = _value(a, point), _value(b, point)
+    except Exception:  # noqa: BLE001  anything sympy cannot evaluate is left to simplify
+        return False
+    if va is None or vb is None:
+        return False
+    return abs(va - vb) > REL_GAP * max(1.0, abs(va), abs(vb))
+
+
+def _symbolic_eq(a: Any, b: Any) -> bool:
+    if numerically_different(a, b):
+        return False
+    return _installed["sympy_symbolic_eq"](a, b)
+
+
+_SOLVED: OrderedDict[tuple[Any, frozenset[Any]], tuple[bool, Any]] = OrderedDict()
+
+
+def _solve(expr: Any, symbols: Any = None, *args: Any, **kwargs: Any) -> Any:
+    original = _installed["solve"]
+    try:
+        key = (expr, frozenset(symbols)) if not args and not kwargs else None
+        hash(key)
+    except TypeError:
+        key = None
+    if key is None:
+        return original(expr, symbols, *args, **kwargs)
+    if key in _SOLVED:
+        _SOLVED.move_to_end(key)
+        ok, result = _SOLVED[key]
+        if not ok:
+            raise result
+        return result
+    try:
+        result = original(expr, symbols)
+    except Exception as exc:
+        _remember(key, (False, exc))
+        raise
+    _remember(key, (True, result))
+    return result
+
+
+def _remember(key: tuple[Any, frozenset[Any]], outcome: tuple[bool, Any]) -> None:
+    _SOLVED[key] = outcome
+    while len(_SOLVED) > SOLVE_CACHE_SIZE:
+        _SOLVED.popitem(last=False)
+
+
+_PARSE_MODE = "_passk_prediction_mode"
+
+
+def _create_parser(self: Any, latex_str: str) -> Any:
+    parser = _installed["create_parser"](self, latex_str)
+    mode = getattr(self, _PARSE_MODE, None)
+    if mode is not None:
+        parser._interp.predictionMode = mode
+    return parser
+
+
+def _parse_in(self: Any, latex_str: str, mode: Any) -> Any:
+    previous = getattr(self, _PARSE_MODE, None)
+    setattr(self, _PARSE_MODE, mode)
+    try:
+        return _installed["parse"](self, latex_str)
+    finally:
+        setattr(self, _PARSE_MODE, previous)
+
+
+def _two_stage_parse(self: Any, latex_str: str) -> Any:
+    from antlr4.atn.PredictionMode import PredictionMode  # worker-only dependency (see _hands_off)
+
+    try:
+        return _parse_in(self, latex_str, PredictionMode.SLL)
+    except Exception:  # noqa: BLE001  a syntax error in SLL mode, or any failure: parse as latex2sympy does
+        return _parse_in(self, latex_str, PredictionMode.LL)
+
+
+PARSE_CACHE_SIZE = 8192  # Math-Verify keeps 20 parsed strings; a run's answers recur across problems
+
+
+@functools.cache
+def _bigger_cache(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The same pure function behind a larger LRU cache (``function`` is an ``lru_cache`` wrapper)."""
+    return functools.lru_cache(maxsize=PARSE_CACHE_SIZE)(function.__wrapped__)  # type: ignore[attr-defined]
+
+
+def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
+    """(owner, attribute, wrapper) of every function ``install`` replaces."""
+    from latex2sympy2_extended import latex2sympy2  # worker-only dependencies (see _hands_off)
+    from math_verify import grader
+    from math_verify import parser as mv_parser
+
+    parser_class = getattr(latex2sympy2, "_Latex2Sympy", None)
+    out: list[tuple[Any, str, Callable[..., Any]]] = [(grader, "sympy_symbolic_eq", _symbolic_eq), (grader, "solve", _solve)]
+    if parser_class is not None:
+        out += [(parser_class, "create_parser", _create_parser), (parser_class, "parse", _two_stage_parse)]
+    for name in ("parse_latex_cached", "parse_expr_cached"):
+        cached = _installed.get(name) or getattr(mv_parser, name, None)
+        if cached is not None and hasattr(cached, "__wrapped__"):
+            out.append((mv_parser, name, _bigger_cache(cached)))
+    return out
+
+
+def install() -> None:
+    """Wrap Math-Verify's slow steps in this process (idempotent; see the module docstring)."""
+    for owner, name, wrapper in _targets():
+        current = getattr(owner, name, None)
+        if current is None or current is wrapper or name in _installed:
+            continue
+        _installed[name] = current
+        setattr(owner, name, wrapper)
+
+
+def uninstall() -> None:
+    """Restore the original functions (tests compare the two)."""
+    for owner, name, _ in _targets():
+        if name in _installed:
+            setattr(owner, name, _installed.pop(name))
+    _SOLVED.clear()
+
+
+def installed() -> list[str]:
+    """The names ``install`` has wrapped in this process."""
+    return sorted(_installed)

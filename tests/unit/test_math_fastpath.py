@@ -1,0 +1,186 @@
+"""The checker's fast paths give Math-Verify's own verdicts: nothing is loosened to gain speed.
+
+Two fast paths (issue 13), each compared with *plain* Math-Verify (the worker's ``check_pair`` in
+a worker started with ``--plain``, i.e. without ``speedups``) on every (gold, answer) pair of the
+throughput benchmark's workload (``benchmarks/verify_math.py``: all eight math benchmarks, the
+first ``LIMIT`` problems of each, their golds and model-like variants) and on random numbers:
+
+- ``fastpath.decide``, which decides plain-number pairs in the parent without Math-Verify;
+- the worker's ``speedups`` (two-stage SLL/LL parsing, the numeric refutation before ``simplify``,
+  the cache of solved gold equations), on every pair the fast path leaves to Math-Verify.
+
+Any disagreement fails. ~2-4 min on 2 cores (most of it plain Math-Verify on symbolic answers);
+the whole workload (every problem of every benchmark) is a ``slow`` test (``make test-all``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from passk.benchmarks.math import fastpath, speedups, worker
+from passk.benchmarks.math.checker import MathCheckPool
+from passk.benchmarks.math.latex import normalize_answer
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_DIR = Path(os.environ.get("PASSK_DATA_DIR", REPO.parent / "shared" / "data"))
+LIMIT = 150  # problems per benchmark (the benchmark's --limit); every benchmark is covered
+PAIR_TIMEOUT = 60.0  # generous: plain Math-Verify needs up to ~40 s on a few Minerva equations
+
+
+def _load_benchmark_module():
+    spec = importlib.util.spec_from_file_location("verify_math_benchmark", REPO / "benchmarks" / "verify_math.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _workload_pairs(limit: int | None) -> list[tuple[str, str, str]]:
+    """(benchmark, normalised gold, normalised answer) of every distinct non-identical workload pair."""
+    if not (DATA_DIR / "math").is_dir():
+        pytest.skip(f"real math data not found under {DATA_DIR} (set PASSK_DATA_DIR)")
+    bench = _load_benchmark_module()
+    out = []
+    for name in bench.BENCHMARKS:
+        work = bench.build_workload(name, limit, data_dir=DATA_DIR)
+        assert work.pairs, name
+        out += [(name, g, a) for g, a in work.pairs if g != a]
+    return out
+
+
+@pytest.fixture(scope="module")
+def workload_pairs() -> list[tuple[str, str, str]]:
+    return _workload_pairs(LIMIT)
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[MathCheckPool]:
+    with MathCheckPool(workers=2, timeout=PAIR_TIMEOUT, args=(worker.PLAIN_FLAG,)) as pool:
+        yield pool
+
+
+@pytest.fixture(scope="module")
+def fast() -> Iterator[MathCheckPool]:
+    with MathCheckPool(workers=2, timeout=PAIR_TIMEOUT) as pool:
+        yield pool
+
+
+def _random_number(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.3:
+        return str(rng.randint(-10 ** rng.randint(1, 12), 10 ** rng.randint(1, 12)))
+    if kind < 0.6:
+        return f"{rng.uniform(-1000, 1000):.{rng.randint(1, 9)}f}"
+    p, q = rng.randint(-200, 200), rng.randint(1, 50)
+    return f"\\frac{{{p}}}{{{q}}}" if rng.random() < 0.5 else (f"{p}/{q}" if p >= 0 else f"-\\frac{{{-p}}}{{{q}}}")
+
+
+def _random_number_pairs(n: int = 600) -> list[tuple[str, str]]:
+    """Random plain numbers against each other, against themselves respelled, and nearly equal."""
+    rng = random.Random(13)
+    pairs = []
+    for _ in range(n):
+        a = _random_number(rng)
+        pairs.append((a, _random_number(rng)))
+        pairs.append((a, a + "0" if "." in a else a + ".0"))
+        if "." in a:
+            pairs.append((a, a[:-1] + str((int(a[-1]) + 1) % 10)))  # one unit in the last place apart
+    pairs += [("5", "5.00000001"), ("\\frac{1}{3}", "0.3333333"), ("\\frac{1}{3}", "0.33333"),
+              ("\\frac{1}{2000000}", "0.0000005"), ("100000000000000000000", "100000000000000000001"),
+              ("0.1", "\\frac{1}{10}"), ("-\\frac{1}{2}", "-0.5"), ("3/4", "\\frac{3}{4}"), ("1", "\\frac{1}{0}")]
+    return [(normalize_answer(a), normalize_answer(b)) for a, b in pairs]
+
+
+def _check_fastpath(pairs: list[tuple[str, str, str]], plain: MathCheckPool, with_randoms: bool = True) -> None:
+    decided = [(b, g, a, fastpath.decide(g, a)) for b, g, a in pairs]
+    decided = [d for d in decided if d[3] is not None]
+    if with_randoms:
+        randoms = [("random", g, a, fastpath.decide(g, a)) for g, a in _random_number_pairs() if g != a]
+        decided += [d for d in randoms if d[3] is not None]
+    results = plain.check([(g, a) for _, g, a, _ in decided])
+    wrong = [(d, r) for d, r in zip(decided, results) if d[3] != (r.status == "correct")]
+    print(f"fast path: {len(decided)} decided pairs, {sum(d[3] for d in decided)} correct, {len(wrong)} disagreements")
+    assert not wrong, wrong[:20]
+
+
+def _check_speedups(pairs: list[tuple[str, str, str]], plain: MathCheckPool, fast: MathCheckPool) -> None:
+    left = [(b, g, a) for b, g, a in pairs if fastpath.decide(g, a) is None]
+    assert {b for b, _, _ in left} >= {"math500", "minerva_math", "olympiadbench", "omni_math_rule"}
+    todo = [(g, a) for _, g, a in left]
+    with_speedups, without = fast.check(todo), plain.check(todo)
+    wrong = [(p, s, w) for p, s, w in zip(left, with_speedups, without) if (s.status == "correct") != (w.status == "correct")]
+    print(f"speedups: {len(todo)} pairs, {sum(s.status == 'correct' for s in with_speedups)} correct, "
+          f"timeouts {sum(s.status == 'timeout' for s in with_speedups)} vs plain {sum(w.status == 'timeout' for w in without)}, "
+          f"{len(wrong)} disagreements")
+    assert not wrong, wrong[:20]
+
+
+def test_fastpath_decisions_are_math_verify_verdicts(workload_pairs: list[tuple[str, str, str]], plain: MathCheckPool) -> None:
+    assert len({b for b, g, a in workload_pairs if fastpath.decide(g, a) is not None}) == 8, "every benchmark has decided pairs"
+    _check_fastpath(workload_pairs, plain)
+
+
+def test_speedups_keep_math_verify_verdicts(workload_pairs: list[tuple[str, str, str]], plain: MathCheckPool,
+                                            fast: MathCheckPool) -> None:
+    _check_speedups(workload_pairs, plain, fast)
+
+
+@pytest.mark.slow
+def test_both_on_the_whole_workload(plain: MathCheckPool, fast: MathCheckPool) -> None:
+    """The same on every problem of every benchmark (the benchmark's default workload; ~20 min)."""
+    pairs = _workload_pairs(None)
+    _check_fastpath(pairs, plain, with_randoms=False)
+    _check_speedups(pairs, plain, fast)
+
+
+@pytest.mark.parametrize(
+    ("gold", "answer", "expected"),
+    [
+        ("0", "0.0", True), ("5", "5.0", True), ("1.5", "1.50", True), ("\\frac{4}{2}", "2", True),
+        ("\\frac{1}{2}", "0.5", True), ("-\\frac{1}{2}", "\\frac{-1}{2}", True), ("3/4", "0.75", True),
+        ("5", "6", False), ("0.5", "0.6", False), ("\\frac{1}{3}", "0.33", False), ("-5", "5", False),
+        ("5", "5.00000001", None), ("\\frac{1}{3}", "0.3333333", None),  # close: Math-Verify's call
+        ("1", "\\frac{1}{0}", None), ("x", "1", None), ("5\\%", "5", None), ("1" * 61, "1", None),
+    ],
+)
+def test_fastpath_shapes(gold: str, answer: str, expected: bool | None) -> None:
+    assert fastpath.decide(gold, answer) is expected
+
+
+def test_numeric_refutation_stays_off_where_simplify_may_know_better() -> None:
+    sympy = pytest.importorskip("sympy")
+    x, n = sympy.Symbol("x", real=True), sympy.Symbol("n", integer=True)
+    assert speedups.numerically_different(x + 1, x + 2)
+    assert speedups.numerically_different(sympy.sqrt(2) * x, x)
+    assert not speedups.numerically_different(sympy.sqrt(x) ** 2, x)  # equal where x is positive: simplify decides
+    assert not speedups.numerically_different((x + 1) ** 2, x**2 + 2 * x + 1)
+    assert not speedups.numerically_different(n + 1, n + 2)  # an integer symbol: no value chosen
+    assert not speedups.numerically_different(sympy.binomial(x, 2), x)  # integer-valued functions: hands off
+    assert not speedups.numerically_different(sympy.floor(x), x)
+    assert not speedups.numerically_different(sympy.Derivative(sympy.Function("f")(x), x), x)
+    assert not speedups.numerically_different(sympy.Matrix([1]), sympy.Matrix([2]))
+    assert not speedups.numerically_different(x + sympy.Float("1e-9"), x)  # too close to call
+
+
+def test_install_wraps_the_slow_steps_and_uninstall_restores_them() -> None:
+    pytest.importorskip("math_verify")
+    from math_verify import grader
+
+    before = grader.sympy_symbolic_eq
+    speedups.install()
+    try:
+        speedups.install()  # idempotent
+        assert speedups.installed() == ["create_parser", "parse", "parse_expr_cached", "parse_latex_cached", "solve", "sympy_symbolic_eq"]
+        assert worker.check_pair("\\frac{x+2}{7}", "\\frac{x}{7}+\\frac{2}{7}") == (True, "math-verify")
+        assert worker.check_pair("x+1", "x+2") == (False, "math-verify: not equivalent")
+    finally:
+        speedups.uninstall()
+    assert speedups.installed() == [] and grader.sympy_symbolic_eq is before
