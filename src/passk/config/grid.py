@@ -93,9 +93,10 @@ def curve_setting(curve: dict[str, Any], benchmark: str) -> str:
 
 
 def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> list[Run]:
-    """Every distinct run that the (given or all) figures need, in a stable order."""
+    """Every distinct run that the given figures need (default: every figure whose models are all
+    set, ``ready_figures``), in a stable order."""
     seen: dict[tuple[str, str, str], Run] = {}
-    for figure in figures if figures is not None else config["figures"]:
+    for figure in figures if figures is not None else ready_figures(config):
         for run in figure_runs(config, figure):
             seen.setdefault((run.model, run.benchmark, run.setting), run)
     return list(seen.values())
@@ -103,10 +104,70 @@ def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> li
 
 def sampling_slice(config: dict[str, Any], setting: str) -> dict[str, Any]:
     """Decoding settings of a setting: the global sampling section overlaid with the setting's keys."""
-    base = {key: config["sampling"][key] for key in ("temperature", "top_p", "max_tokens", "seed")}
+    base = {key: config["sampling"].get(key, SAMPLING_DEFAULTS[key]) for key in ("temperature", "top_p", "max_tokens", "seed")}
     if setting != "default":
         base.update({k: v for k, v in config["settings"][setting].items() if k != "shards_per_job"})
     return base
+
+
+SAMPLING_DEFAULTS = {"temperature": 0.6, "top_p": 0.95, "max_tokens": 16384, "seed": 0}
+
+
+def run_max_tokens(config: dict[str, Any], model: str, benchmark: str, setting: str = "default") -> int | str:
+    """New tokens per completion of a run, an integer or ``"fit"`` (the context minus the longest
+    prompt, resolved by the sampling stage): a setting's ``max_tokens`` wins, then the model's,
+    then the benchmark's, then ``sampling.max_tokens``."""
+    if setting != "default":
+        value = ((config.get("settings") or {}).get(setting) or {}).get("max_tokens")
+        if value is not None:
+            return value
+    for section in (config["models"][model], config["benchmarks"][benchmark]):
+        if section.get("max_tokens") is not None:
+            return section["max_tokens"]
+    return config["sampling"].get("max_tokens", SAMPLING_DEFAULTS["max_tokens"])
+
+
+def run_sampling(config: dict[str, Any], model: str, benchmark: str, setting: str = "default") -> dict[str, Any]:
+    """Decoding settings of one run: its setting's, with the run's ``max_tokens`` (``run_max_tokens``)."""
+    return {**sampling_slice(config, setting), "max_tokens": run_max_tokens(config, model, benchmark, setting)}
+
+
+def unset_models(config: dict[str, Any]) -> dict[str, str]:
+    """Models the user must still supply: ``{name: what to fill in}`` for entries with ``supply``
+    and no weights yet (no ``hf_id``, ``path`` or ``tiny``)."""
+    return {
+        name: str(spec["supply"])
+        for name, spec in config["models"].items()
+        if spec.get("supply") is not None and not any(spec.get(k) is not None for k in ("hf_id", "path", "tiny"))
+    }
+
+
+def figure_models(config: dict[str, Any], figure: str) -> list[str]:
+    """Every model a figure samples (its curves' and its filter's), in order, once each."""
+    names = [curve["model"] for curve in figure_curves(config, figure)]
+    if config["figures"][figure].get("filter"):
+        names.append(config["figures"][figure]["filter"]["model"])
+    return list(dict.fromkeys(names))
+
+
+def skipped_figures(config: dict[str, Any]) -> dict[str, str]:
+    """``{figure: message}`` for the figures that need a model the user has not supplied yet; the
+    message names the model, what to fill in and the keys to set."""
+    unset = unset_models(config)
+    out = {}
+    for figure in config["figures"]:
+        missing = [m for m in figure_models(config, figure) if m in unset]
+        if missing:
+            what = "; ".join(f"models.{m}: {unset[m]}" for m in missing)
+            out[figure] = (f"figure {figure} is skipped until you supply {', '.join(missing)} "
+                           f"(set hf_id + revision, or path, in the model's config entry) — {what}")
+    return out
+
+
+def ready_figures(config: dict[str, Any]) -> list[str]:
+    """The figures whose models are all set (``skipped_figures`` lists the others), in config order."""
+    skipped = skipped_figures(config)
+    return [figure for figure in config["figures"] if figure not in skipped]
 
 
 def backend_slice(config: dict[str, Any], model: str) -> dict[str, Any]:

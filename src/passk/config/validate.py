@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-from passk.config.grid import curve_setting, figure_curves, figure_runs, shard_size, shards_per_job
+from passk.config.grid import curve_setting, figure_curves, figure_runs, ready_figures, shard_size, shards_per_job, unset_models
 from passk.errors import ConfigError
-from passk.prompts import CHAT_FORMATS, MATH_TEMPLATES, MESSAGE_PROMPTS
+from passk.prompts import BENCHMARK_PROMPTS, CHAT_FORMATS, TEMPLATES, run_prompt
 from passk.schema import load_schema
 
 
@@ -88,21 +88,23 @@ def check_config(config: dict[str, Any]) -> None:
     models = config["models"]
     benchmarks = config["benchmarks"]
     settings = config.get("settings") or {}
+    unset = unset_models(config)
     for name, model in models.items():
         template = model.get("template")
-        if template is not None and template not in MATH_TEMPLATES:
-            raise ConfigError(f"config key models.{name}.template: unknown template {template!r}; known: {sorted(MATH_TEMPLATES)}")
+        if template is not None and template not in TEMPLATES:
+            raise ConfigError(f"config key models.{name}.template: unknown template {template!r}; known: {sorted(TEMPLATES)}")
         if model.get("chat", "chatml") not in CHAT_FORMATS:
             raise ConfigError(f"config key models.{name}.chat: unknown chat format {model.get('chat')!r}; known: {list(CHAT_FORMATS)}")
         sources = [key for key in ("hf_id", "path", "tiny") if model.get(key) is not None]
-        if len(sources) != 1:
-            raise ConfigError(f"config key models.{name}: give exactly one of hf_id, path, tiny (got {sources or 'none'})")
+        if len(sources) != 1 and name not in unset:
+            raise ConfigError(f"config key models.{name}: give exactly one of hf_id, path, tiny (got {sources or 'none'})"
+                              + ("" if sources else "; or `supply:` saying what the user must fill in"))
         if model.get("hf_id") and not model.get("revision"):
             raise ConfigError(f"config key models.{name}.revision: a Hugging Face model needs a pinned revision")
     for name, bench in benchmarks.items():
         prompt = bench.get("prompt", "model")
-        if prompt != "model" and prompt not in MESSAGE_PROMPTS:
-            raise ConfigError(f"config key benchmarks.{name}.prompt: unknown prompt {prompt!r}; known: {['model', *sorted(MESSAGE_PROMPTS)]}")
+        if prompt != "model" and prompt not in BENCHMARK_PROMPTS:
+            raise ConfigError(f"config key benchmarks.{name}.prompt: unknown prompt {prompt!r}; known: {['model', *BENCHMARK_PROMPTS]}")
         size = shard_size(config, name)
         for model, n in [(None, bench["n"]), *(bench.get("n_per_model") or {}).items()]:
             where = f"benchmarks.{name}.n" if model is None else f"benchmarks.{name}.n_per_model.{model}"
@@ -144,18 +146,9 @@ def check_config(config: dict[str, Any]) -> None:
                     f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
                     f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
                 )
+    for fig_name in ready_figures(config):
         for run in figure_runs(config, fig_name):
-            per_job = shards_per_job(config, run.benchmark, run.setting)
-            if len(run.shards) % per_job:
-                raise ConfigError(
-                    f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
-                    f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
-                )
-        for bench in fig["benchmarks"]:
-            if benchmarks[bench].get("prompt", "model") == "model":
-                for curve in figure_curves(config, fig_name):
-                    if models[curve["model"]].get("template") is None:
-                        raise ConfigError(
-                            f"config key models.{curve['model']}.template: figure {fig_name} samples it on {bench}, "
-                            "which uses the model's template, but none is set"
-                        )
+            try:
+                run_prompt(models[run.model], benchmarks[run.benchmark])
+            except ConfigError as exc:
+                raise ConfigError(f"config key models.{run.model}.template: figure {fig_name} samples it on {run.benchmark}: {exc}") from None
