@@ -110,7 +110,7 @@ def test_the_byte_bound_is_above_the_token_count(tmp_path: Path) -> None:
     assert CHAT_TEMPLATE_SLACK_BYTES > 0 and SPECIAL_TOKEN_SLACK >= 1
 
 
-def test_problem_files_come_first_and_tokens_when_the_tokenizer_is_local(tmp_path: Path) -> None:
+def test_problem_files_come_first_and_the_local_tokenizer_decides_what_the_bound_cannot(tmp_path: Path) -> None:
     config = load("smoke.yaml")
     problems = tmp_path / "aime24.jsonl"
     write_jsonl(problems, [{"id": "a/0", "index": 0, "question": "What is 1 + 1?", "answer": "2"}])
@@ -119,8 +119,20 @@ def test_problem_files_come_first_and_tokens_when_the_tokenizer_is_local(tmp_pat
     runs = [pc.Run("tiny-base", "aime24", "default", 8, 4)]
     report = fit.check_fit(config, runs, problems_path=lambda b: str(problems), model_dir=lambda m: str(model))
     (got,) = report.fits
+    # ~170 bytes of prompt + 24 new tokens do not fit 128 by the byte bound: the local tokenizer decides
     assert got.longest.unit == "tokens" and got.longest.problem_id == "a/0" and got.context.source.startswith("config.json")
-    assert got.context.tokens == 128 and got.new_tokens == 24
+    assert got.context.tokens == 128 and got.new_tokens == 24 and got.longest.length + 24 <= 128
+    roomy = tmp_path / "roomy"
+    build_tiny_model(roomy, seed=0)  # 4096 positions: the bound settles it, no tokenizer is loaded
+    (got,) = fit.check_fit(config, runs, problems_path=lambda b: str(problems), model_dir=lambda m: str(roomy)).fits
+    assert got.longest.unit == "bytes" and got.context.tokens == 4096
+    # a prompt rendered by the model's own chat template is counted with it whenever it is local
+    code = tmp_path / "lcb.jsonl"
+    write_jsonl(code, [{"id": "c/0", "index": 0, "question": "Print 1.", "tests": {}, "metadata": {"starter_code": ""}}])
+    config["models"]["tiny-base"]["chat"] = "tokenizer"
+    (got,) = fit.check_fit(config, [pc.Run("tiny-base", "lcb_2408_2501", "default", 8, 4)], problems_path=lambda b: str(code),
+                           model_dir=lambda m: str(roomy)).fits
+    assert got.longest.unit == "tokens"
     # a declared context beyond the model's config.json is refused once the weights are local
     config["models"]["tiny-base"]["context_length"] = 256
     with pytest.raises(ConfigError, match="exceeds the 128 positions of its config.json"):

@@ -14,9 +14,13 @@ first found:
 3. the benchmark's declared ``longest_problem_bytes`` (the paper config declares them, measured from
    the official sources; a test checks each against the staged data): a bound on its prompts;
 
-else the plan fails, naming the key to declare. The prompt's length is counted in tokens when the
-model's tokenizer is local (the weights were downloaded, or ``path:``) and the problems are known;
-otherwise as the byte bound of ``passk.sampling.budget``.
+else the plan fails, naming the key to declare. The prompt's length is the byte bound of
+``passk.sampling.budget`` (an upper bound on its tokens), and the model's tokenizer counts it
+exactly when it is local (the weights were downloaded, or ``path:``) and the problems are known,
+wherever the bound does not settle the question: for prompts rendered by the model's own chat
+template (the bound only stands in for its markup), and for a run the bound would refuse. A run
+that fits by the bound fits, so the common case never loads a tokenizer (loading transformers and
+the tokenizers would add seconds to every plan).
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ from passk.errors import ConfigError, PasskError
 from passk.models.tiny import TINY_CONTEXT
 from passk.prompts import run_prompt
 from passk.records.problems import load_problems
-from passk.sampling.budget import Context, Longest, longest_from_declared, longest_in_bytes, longest_in_tokens, model_context, resolve_max_tokens
+from passk.sampling.budget import (
+    Context,
+    Longest,
+    longest_from_declared,
+    longest_in_bytes,
+    longest_in_tokens,
+    model_context,
+    resolve_max_tokens,
+)
 
 
 @dataclass(frozen=True)
@@ -146,17 +158,33 @@ def check_fit(
                 )
             spec = run_prompt(model, config["benchmarks"][run.benchmark])
             known = problems[run.benchmark]
+            policy = run_max_tokens(config, run.model, run.benchmark, run.setting)
+            tokenizer_here = bool(local) and Path(local, "tokenizer_config.json").is_file()
+
+            def exact() -> Longest:
+                assert known.problems is not None and local
+                if local not in tokenizers:
+                    tokenizers[local] = _load_tokenizer(local)
+                return longest_in_tokens(known.problems, spec, tokenizers[local], known.how)
+
+            def settle(longest: Longest) -> int:
+                return resolve_max_tokens(model_name=run.model, benchmark_name=run.benchmark, policy=policy,
+                                          context=contexts[run.model], longest=longest)
+
             if known.problems is None:
                 assert known.declared_bytes is not None
                 longest = longest_from_declared(known.declared_bytes, spec, known.how)
-            elif local and Path(local, "tokenizer_config.json").is_file():
-                if local not in tokenizers:
-                    tokenizers[local] = _load_tokenizer(local)
-                longest = longest_in_tokens(known.problems, spec, tokenizers[local], known.how)
+            elif tokenizer_here and spec.chat_template:
+                longest = exact()
             else:
                 longest = longest_in_bytes(known.problems, spec, known.how)
-            policy = run_max_tokens(config, run.model, run.benchmark, run.setting)
-            new = resolve_max_tokens(model_name=run.model, benchmark_name=run.benchmark, policy=policy, context=contexts[run.model], longest=longest)
+            try:
+                new = settle(longest)
+            except ConfigError:
+                if longest.unit != "bytes" or known.problems is None or not tokenizer_here:
+                    raise
+                longest = exact()  # the bound refuses: the tokenizer decides
+                new = settle(longest)
             fits.append(RunFit(run, contexts[run.model], longest, policy, new))
         except ConfigError as exc:
             failures.append(f"{where}: {exc}")
