@@ -78,6 +78,13 @@ DAPO_ABEL = (
     "where $Answer is the answer to the problem.\n{input}\nRemember to put your answer on its own line after "
     '"Answer:".\nassistant'
 )
+# passk's own no-CoT prompt for Fig 12's guessability filter (the paper does not print one): no source.
+QWEN_BOXED_DIRECT = (
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+    "<|im_start|>user\n{input}\nDo not reason or show any work. Immediately give only your final answer "
+    "within \\boxed{{}}.<|im_end|>\n"
+    "<|im_start|>assistant\n"
+)
 # limit-of-RLVR / simplelr "deepseek-r1" (the code's version of paper Fig 27: "User: {input}. Assistant:").
 VERL_R1 = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -176,12 +183,10 @@ def chatml(system: str, user: str, prefill: str = "") -> str:
 _TOKENIZERS: dict[str, Any] = {}
 
 
-def apply_chat_template(template_file: str, messages: list[dict[str, str]], bos: str, eos: str) -> str:
-    """Render ``messages`` with transformers' own ``apply_chat_template`` from the template text.
-
-    A throw-away tokenizer carries only what the template reads (``bos_token``/``eos_token`` and
-    the template); ``tokenize=False`` so no vocabulary is involved.
-    """
+def template_tokenizer(template_file: str, bos: str, eos: str) -> Any:
+    """A throw-away tokenizer that carries only what a chat template reads (``bos_token``/``eos_token``
+    and the template text of ``chat_templates/{template_file}``); the golden test renders passk's
+    prompts through it too."""
     from tokenizers import Tokenizer
     from tokenizers.models import WordLevel
     from transformers import PreTrainedTokenizerFast
@@ -193,6 +198,13 @@ def apply_chat_template(template_file: str, messages: list[dict[str, str]], bos:
         tok = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token=bos, eos_token=eos, unk_token="[UNK]")
         tok.chat_template = (TEMPLATES / template_file).read_text(encoding="utf-8")
         _TOKENIZERS[key] = tok
+    return tok
+
+
+def apply_chat_template(template_file: str, messages: list[dict[str, str]], bos: str, eos: str) -> str:
+    """Render ``messages`` with transformers' own ``apply_chat_template`` from the template text
+    (``tokenize=False``, so no vocabulary is involved)."""
+    tok = template_tokenizer(template_file, bos, eos)
     out = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     assert isinstance(out, str)
     return out
@@ -257,6 +269,7 @@ def goldens(ex: dict[str, Any]) -> dict[str, tuple[str, str, Callable[[], str]]]
         "simplerl-abel__math": ("math", "simpleRL eval 'abel' (SimpleRL-Zoo simple prompt)", lambda: SIMPLERL_ABEL.format(input=q).strip(" ")),
         "dapo-abel__math": ("math", "limit-of-RLVR fd2cf37 'abel' (DAPO prompt)", lambda: DAPO_ABEL.format(input=q).strip(" ")),
         "verl-r1__math": ("math", "limit-of-RLVR 'deepseek-r1' (code form of Fig 27)", lambda: VERL_R1.format(input=q).strip(" ")),
+        "qwen-boxed-direct__math": ("math", "passk's own no-CoT prompt (Fig 12 filter; not printed in the paper: unverified)", lambda: QWEN_BOXED_DIRECT.format(input=q).strip(" ")),
         # --- math, model chat template (R1-Distill-Qwen-7B, Fig 7)
         "deepseek-r1-distill__math": (
             "math",

@@ -11,7 +11,7 @@ import pytest
 
 from passk.analysis.aggregate import aggregate
 from passk.analysis.metrics import dataset_pass_at_k
-from passk.analysis.tables import CURVE_COLUMNS, PROBLEM_COLUMNS, read_curve_csv, read_problems_csv
+from passk.analysis.tables import CURVE_COLUMNS, PROBLEM_COLUMNS, STATUS_COLUMNS, read_curve_csv, read_curve_tests, read_problems_csv
 from passk.errors import DataError
 from passk.io import write_jsonl
 from passk.records.verdicts import write_verdicts
@@ -66,7 +66,8 @@ def test_tables_layout_and_values(tmp_path: Path) -> None:
     assert all(r["n"] == 8 for r in rows)
     assert [r["c"] for r in rows] == [correct["toy/2"], correct["toy/0"], correct["toy/1"]]
     for r in rows:
-        assert sum(r[c] for c in PROBLEM_COLUMNS[4:]) == r["n"]
+        assert sum(r[c] for c in STATUS_COLUMNS) == r["n"]
+        assert r["tests"] == ""  # math verdicts name no tests
         assert r["status_correct"] == r["c"]
     assert rows[0]["status_no_answer"] == 3  # s = 0, 3, 6
 
@@ -76,12 +77,24 @@ def test_tables_layout_and_values(tmp_path: Path) -> None:
     assert curve["k"].tolist() == list(range(1, 9))
     ref = dataset_pass_at_k(8, [0, 3, 8])
     np.testing.assert_allclose(curve["pass_at_k"], ref, atol=1e-10)
-    assert text.splitlines()[1] == f"1,{(0 + 3 / 8 + 1) / 3:.10f},{curve['ci_low'][0]:.10f},{curve['ci_high'][0]:.10f}"
+    assert text.splitlines()[1] == f"1,{(0 + 3 / 8 + 1) / 3:.10f},{curve['ci_low'][0]:.10f},{curve['ci_high'][0]:.10f},"
     for k in range(1, 9):
         has_ci = k in (1, 2, 4, 8)
         assert math.isnan(curve["ci_low"][k - 1]) != has_ci
         if has_ci:
             assert curve["ci_low"][k - 1] <= curve["pass_at_k"][k - 1] + 1e-12 <= curve["ci_high"][k - 1] + 2e-12
+
+
+def test_tables_say_which_tests_graded_the_run(tmp_path: Path) -> None:
+    """A LiveCodeBench run graded on public tests only says so in both tables."""
+    problems = _problems(tmp_path, ["a", "b"])
+    rows = [{**_verdict(pid, s, s == 0), "tests": "public"} for pid in ("a", "b") for s in range(4)]
+    write_verdicts(tmp_path / "v.parquet", rows)
+    out_p, out_c = tmp_path / "p.csv", tmp_path / "c.csv"
+    aggregate([str(tmp_path / "v.parquet")], problems, str(out_p), str(out_c))
+    assert [r["tests"] for r in read_problems_csv(out_p)] == ["public", "public"]
+    assert out_c.read_text().splitlines()[1].endswith(",public") and read_curve_tests(out_c) == "public"
+    assert read_curve_csv(out_c)["pass_at_k"][0] == 0.25  # the text column does not disturb the numbers
 
 
 def test_byte_deterministic(tmp_path: Path) -> None:

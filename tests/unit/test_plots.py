@@ -126,8 +126,9 @@ def test_figure_data_csv(tmp_path: Path, runs: dict[str, tuple[str, str]]) -> No
     write_figure_data(panels, str(b))
     assert a.read_bytes() == b.read_bytes()
     lines = a.read_text().splitlines()
-    assert lines[0] == "panel,label,role,k,pass_at_k,ci_low,ci_high"
+    assert lines[0] == "panel,label,role,k,pass_at_k,ci_low,ci_high,tests"
     assert len(lines) == 1 + 3 * 2 * 16
+    assert all(line.endswith(",") for line in lines[1:])  # math curves name no tests
     first = lines[1].split(",")
     assert first[:4] == ["MATH500", "Base", "base", "1"]
     assert float(first[4]) == pytest.approx((0 + 1 + 3 + 16 + 0 + 2) / 16 / 6)
@@ -165,9 +166,9 @@ def test_coverage_table(tmp_path: Path, runs: dict[str, tuple[str, str]]) -> Non
     assert "| SimpleRL-Zoo only | 0 | — |" in text
     assert "SimpleRL-Zoo ⊆ Qwen2.5-7B: yes" in text
     rows = csv_path.read_text().splitlines()
-    assert rows[0] == "index,problem_id,base_n,base_c,base_solved,rl_n,rl_c,rl_solved,category"
-    assert rows[2] == "1,p1,16,1,1,16,0,0,base_only"
-    assert rows[1].endswith(",neither")
+    assert rows[0] == "index,problem_id,base_n,base_c,base_solved,rl_n,rl_c,rl_solved,category,tests"
+    assert rows[2] == "1,p1,16,1,1,16,0,0,base_only,"
+    assert rows[1].endswith(",neither,")
     write_coverage_table(base, rl, str(md), str(csv_path), index_range=(2, 4))
     assert len(csv_path.read_text().splitlines()) == 3
     assert "indices 2–3" in md.read_text()

@@ -11,6 +11,7 @@ from passk.analysis.sampling_report import write_sampling_report
 from passk.errors import ConfigError
 from passk.io import write_jsonl
 from passk.models.tiny import build_tiny_model, problem_train_texts, toy_arithmetic_problems
+from passk.prompts import label_template_known
 from passk.records.samples import SAMPLE_SCHEMA, read_samples
 from passk.sampling import shard as shard_mod
 from passk.sampling.seeds import problem_seed, shard_seed
@@ -92,13 +93,13 @@ def test_guard_from_backend_max_model_len_names_model_benchmark_and_numbers(env:
     with pytest.raises(ConfigError) as err:
         _run(env, env["root"] / "g" / "x.parquet", 0, backend={"name": "transformers", "max_model_len": 40})
     msg = str(err.value)
-    assert "tiny-base" in msg and "toy" in msg and "max_model_len 40" in msg and "max_tokens 16" in msg
+    assert "tiny-base" in msg and "toy" in msg and "context 40 (backend max_model_len)" in msg and "max_tokens 16" in msg
     assert not (env["root"] / "g" / "x.parquet").exists()
 
 
 def test_guard_from_config_max_position_embeddings(env: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shard_mod, "get_backend", lambda *a, **k: pytest.fail("backend loaded"))
-    with pytest.raises(ConfigError, match=r"max_model_len 256 \(config.json"):
+    with pytest.raises(ConfigError, match=r"context 256 \(config.json"):
         _run(env, env["root"] / "g" / "y.parquet", 0, sampling={**SAMPLING, "max_tokens": 250})
 
 
@@ -129,4 +130,17 @@ def test_chat_prompts_rendered_with_the_tokenizer_template(env: dict[str, Path])
                  problems_path=str(env["problems"]), shard=0, shard_size=2, sampling=SAMPLING, backend=BACKEND,
                  out_path=str(out), model_dir=str(env["model"]))
     rows = read_samples(out)
-    assert len(rows) == 2 * len(PROBLEMS) and {r["template"] for r in rows} == {"evalplus:tokenizer"}
+    assert len(rows) == 2 * len(PROBLEMS)
+    # the label names the chat template by its hash: this one is none of those traced to a source
+    (label,) = {r["template"] for r in rows}
+    assert label.startswith("evalplus:tokenizer@") and label_template_known(label) is False
+
+
+def test_fit_fills_the_context_and_is_recorded(env: dict[str, Path]) -> None:
+    """max_tokens: fit = the context (here config.json's 256) minus the longest prompt, in every row."""
+    out = _run(env, env["root"] / "fit" / "shard-0.parquet", 0, sampling={**SAMPLING, "max_tokens": "fit"}, shard_size=1)
+    rows = read_samples(out)
+    longest = max(r["prompt_tokens"] for r in rows)
+    assert {r["max_tokens"] for r in rows} == {256 - longest}
+    out = _run(env, env["root"] / "fit" / "shard-1.parquet", 1, shard_size=1)
+    assert {r["max_tokens"] for r in read_samples(out)} == {16}

@@ -67,8 +67,8 @@ def test_first_run_builds_the_verifier_panel(built: Path) -> None:
     for bench in ("humaneval_plus", "mbpp_plus", "lcb_2408_2501"):  # every sample got a status of the one vocabulary
         rows = (built / "results" / "passk" / "tiny-rl" / bench / "default" / "problems.csv").read_text().splitlines()
         header = rows[0].split(",")
-        assert header[4:] == ["status_correct", "status_wrong", "status_no_answer", "status_timeout", "status_runtime_error", "status_memory"]
-        assert all(sum(map(int, r.split(",")[4:])) == int(r.split(",")[2]) for r in rows[1:]), rows
+        assert header[4:] == ["status_correct", "status_wrong", "status_no_answer", "status_timeout", "status_runtime_error", "status_memory", "tests"]
+        assert all(sum(map(int, r.split(",")[4:10])) == int(r.split(",")[2]) for r in rows[1:]), rows
     report = (built / "results" / "reports" / "sampling.csv").read_text()
     assert "tiny-base,aime24,default,40," in report  # 5 problems x 8 samples
 
@@ -135,6 +135,31 @@ def test_report_in_a_browser(built: Path) -> None:
     assert ours["fig2/aime24/qwen-7b/base/k1"] != "not run" and ours["table2/DAPO/omni_math_test/k1"] == "not run"
     assert ours["fig17/math500/temperature"] != "not run"
     assert all(shot.stat().st_size > 0 for shot in found["screenshots"])
+def test_public_tests_only_is_marked_in_every_livecodebench_output(built: Path) -> None:
+    """The smoke run grades LiveCodeBench on the staged public tests: its verdicts, pass@k tables,
+    provenance, figure (data, title, caption) and coverage table all say tests: public."""
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    results = built / "results"
+    run = results / "passk" / "tiny-rl" / "lcb_2408_2501" / "default"
+    verdicts = sorted((results / "verdicts" / "tiny-rl" / "lcb_2408_2501" / "default").glob("*.parquet"))
+    assert verdicts and all(set(pq.read_table(v, columns=["tests"]).column("tests").to_pylist()) == {"public"} for v in verdicts)
+    assert all(line.endswith(",public") for line in (run / "curve.csv").read_text().splitlines()[1:])
+    assert all(line.endswith(",public") for line in (run / "problems.csv").read_text().splitlines()[1:])
+    assert json.loads((run / "provenance.json").read_text())["tests"] == "public"
+    for figure in ("fig3_lcb", "fig11_lcb_windows"):
+        assert all(line.endswith(",public") for line in (results / "figures" / f"{figure}.csv").read_text().splitlines()[1:])
+        text = Image.open(results / "figures" / f"{figure}.png").text
+        assert text["Title"].endswith("[tests: public]") and "tests: public" in text["Description"], text
+    table = (results / "tables" / "table5_lcb_coverage.md").read_text()
+    assert table.startswith("## Table 5 (smoke): solvable LiveCodeBench problems [tests: public]") and "- tests: public" in table
+    assert all(line.endswith(",public") for line in (results / "tables" / "table5_lcb_coverage.csv").read_text().splitlines()[1:])
+    # math and evalplus are not marked public
+    assert not Image.open(results / "figures" / "fig2_math.png").text["Title"].endswith("[tests: public]")
+    assert "tests: base+plus" in Image.open(results / "figures" / "fig4_code.png").text["Description"]
+    # every sample records the new-token limit it was drawn with, and provenance has it
+    assert json.loads((results / "passk" / "tiny-rl" / "math500" / "default" / "provenance.json").read_text())["samples"]["max_tokens"] == [24]
 
 
 def test_second_run_executes_nothing(built: Path) -> None:

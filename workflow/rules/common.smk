@@ -4,6 +4,7 @@
 import os
 import sys
 
+import passk.config.fit as cfit
 import passk.config.grid as pc
 import passk.config.validate as cv
 import passk.pipeline.versions as pv
@@ -12,7 +13,17 @@ from passk.config.unfilled import skip_unfilled
 from passk.config.comparison import resolve_paper_numbers
 from passk.config.figures import figure_spec as _figure_spec
 from passk.errors import PasskError
+from passk.models.manifest import model_dir_from_manifest
+from passk.prompts import run_prompt
+from snakemake.logging import logger
 from snakemake.utils import validate
+
+
+def _local_weights(model):
+    """A model's weights directory once get_model has written its manifest (else None)."""
+    manifest = f"resources/models/{pc.weights_id(config, model)}/manifest.json"
+    return model_dir_from_manifest(manifest, check=False) if os.path.exists(manifest) else None
+
 
 try:
     for _path in workflow.configfiles:
@@ -23,8 +34,14 @@ try:
     # right): left out of the config, each with a message saying what to set.
     SKIPPED_FIGURES = skip_unfilled(config)
     cv.check_config(config)
-    RUNS = pc.all_runs(config)
+    READY_FIGURES = list(config["figures"])
+    RUNS = pc.all_runs(config, READY_FIGURES)
     DATA_DIR = pc.resolve_data_dir(config)
+    if workflow.is_main_process:  # once, as the run is planned (not again in every cluster job)
+        # Every run must fit its model's context (passk.config.fit): a plan that cannot run fails here.
+        for _message in cfit.check_fit(config, RUNS, problems_path=lambda b: f"results/problems/{b}.jsonl",
+                                       model_dir=_local_weights, data_dir=DATA_DIR).warnings:
+            logger.warning(f"WARNING: {_message}")
 except PasskError as _exc:
     raise WorkflowError(str(_exc)) from None
 
@@ -113,9 +130,19 @@ def weights_training_problems(wildcards):
 
 
 def bench_slice(bench):
-    """The benchmark's config minus n (so raising n never reruns existing shards)."""
-    spec = {k: v for k, v in config["benchmarks"][bench].items() if k not in ("n", "n_per_model", "shards_per_job")}
+    """The benchmark's config minus n (so raising n never reruns existing shards) and the plan's bound."""
+    drop = ("n", "n_per_model", "shards_per_job", "longest_problem_bytes")
+    spec = {k: v for k, v in config["benchmarks"][bench].items() if k not in drop}
     return {"name": bench, **spec}
+
+
+def run_bench_slice(model, bench):
+    """What a verifier reads of a benchmark: its slice, with ``prompt`` the code prompt the model
+    was given (deepcoder-livecodebench for the reasoning models: no prefill, answer after </think>)."""
+    spec = bench_slice(bench)
+    if spec.get("prompt", "model") != "model":
+        spec["prompt"] = run_prompt(config["models"][model], config["benchmarks"][bench]).name
+    return spec
 
 
 def prepare_slice(wildcards):
@@ -127,19 +154,15 @@ def prepare_slice(wildcards):
 def model_slice(model):
     """What of a model's config decides its samples."""
     spec = config["models"][model]
-    keep = ("hf_id", "revision", "path", "template", "chat", "role")
+    keep = ("hf_id", "revision", "path", "template", "chat", "role", "context_length")
     out = {"name": model, **{k: spec[k] for k in keep if k in spec}}
     out.setdefault("revision", "tiny" if spec.get("tiny") is not None else "local")
     return out
 
 
 def sampling_slice(wildcards):
-    """Decoding settings of a (benchmark, setting)."""
-    settings = pc.sampling_slice(config, wildcards.setting)
-    bench_max = config["benchmarks"][wildcards.bench].get("max_tokens")
-    if bench_max is not None and wildcards.setting == "default":
-        settings["max_tokens"] = bench_max
-    return settings
+    """Decoding settings of a run (max_tokens: the setting's, else the model's, else the benchmark's)."""
+    return pc.run_sampling(config, wildcards.model, wildcards.bench, wildcards.setting)
 
 
 def run_shards(wildcards):
@@ -193,6 +216,7 @@ def run_provenance_slice(wildcards):
     return {
         "model": model_slice(wildcards.model),
         "benchmark": bench_slice(wildcards.bench),
+        "prompt": prompt_slice(wildcards.model, wildcards.bench),
         "sampling": sampling_slice(wildcards),
         "backend": pc.backend_slice(config, wildcards.model),
         "shard_size": pc.shard_size(config, wildcards.bench),
@@ -206,6 +230,15 @@ def run_provenance_slice(wildcards):
             "aggregate": code_version("aggregate.py"),
         },
     }
+
+
+def prompt_slice(model, bench):
+    """How the model was prompted on the benchmark (passk.prompts), for the provenance record."""
+    prompt = run_prompt(config["models"][model], config["benchmarks"][bench])
+    out = {"name": prompt.name, "render": prompt.render, "source": prompt.source, "stops": list(prompt.stops)}
+    if config["models"][model].get("prompt_unverified"):
+        out["unverified"] = config["models"][model]["prompt_unverified"]
+    return out
 
 
 def figure_run_files(wildcards, name):

@@ -6,6 +6,7 @@ rule plot_figure:
         problems=lambda wc: figure_run_files(wc, "problems.csv"),
         filter=filter_inputs,
         perplexity=perplexity_table,
+        provenance=lambda wc: figure_run_files(wc, "provenance.json"),  # the caption: new tokens, prompts, tests
     output:
         png="results/figures/{figure}.png",
         pdf="results/figures/{figure}.pdf",
@@ -29,6 +30,7 @@ rule coverage_table:
     localrule: True
     input:
         problems=lambda wc: figure_run_files(wc, "problems.csv"),
+        provenance=lambda wc: figure_run_files(wc, "provenance.json"),
     output:
         md="results/tables/{figure}.md",
         csv="results/tables/{figure}.csv",

@@ -5,7 +5,7 @@ rule verify:
     output:
         "results/verdicts/{model}/{bench}/{setting}/shard-{shard}.parquet",
     params:
-        bench=lambda wc: bench_slice(wc.bench),
+        bench=lambda wc: run_bench_slice(wc.model, wc.bench),
         verify=verify_settings(),
         sandbox=config.get("sandbox", {}),
         code=lambda wc: code_version("verify.py", wc.bench, "verify"),

@@ -15,6 +15,7 @@ def body(sm):
         code_versions=prov.get("code_versions"),
         sample_paths=list(sm.input.samples),
         input_paths=[sm.input.problems, *sm.input.verdicts],
+        verdict_paths=list(sm.input.verdicts),
         model_manifest=sm.input.model,
         workflow_dir=workflow_dir_of(sm),
     )

@@ -5,5 +5,6 @@ from passk.pipeline.rule import run_rule
 
 run_rule(
     snakemake,  # noqa: F821 - injected by Snakemake
-    lambda sm: draw_coverage_table(dict(sm.params.figure), problems=list(sm.input.problems), out_md=sm.output.md, out_csv=sm.output.csv),
+    lambda sm: draw_coverage_table(dict(sm.params.figure), problems=list(sm.input.problems), out_md=sm.output.md, out_csv=sm.output.csv,
+                                   provenance=list(sm.input.provenance)),
 )

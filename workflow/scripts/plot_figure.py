@@ -15,5 +15,6 @@ run_rule(
         out_csv=sm.output.csv,
         filter_json=sm.input.filter[0] if sm.input.filter else None,
         perplexity_csv=sm.input.perplexity[0] if sm.input.perplexity else None,
+        provenance=list(sm.input.provenance),
     ),
 )

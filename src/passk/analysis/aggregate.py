@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from passk.analysis.metrics import bootstrap_ci_curve, dataset_pass_at_k, default_ks
-from passk.analysis.tables import CURVE_COLUMNS, PROBLEM_COLUMNS, format_float
+from passk.analysis.tables import CURVE_COLUMNS, PROBLEM_COLUMNS, format_float, tests_label
 from passk.errors import DataError
 from passk.io import csv_text, write_text
 from passk.records.problems import load_problems
@@ -28,10 +28,10 @@ CI_SEED = 0
 CI_LEVEL = 0.95
 
 
-def curve_rows(ns: np.ndarray, cs: np.ndarray, *, n_boot: int, seed: int, level: float) -> list[list[Any]]:
-    """Rows of a curve table: ``k, pass@k, ci_low, ci_high`` for k = 1..min n, the plain mean over
-    problems, with a percentile bootstrap over problems at powers of two and the last k (``nan``
-    elsewhere). Problems are taken in the given order, the order the bootstrap resamples."""
+def curve_rows(ns: np.ndarray, cs: np.ndarray, *, n_boot: int, seed: int, level: float, tests: str = "") -> list[list[Any]]:
+    """Rows of a curve table: ``k, pass@k, ci_low, ci_high, tests`` for k = 1..min n, the plain mean
+    over problems, with a percentile bootstrap over problems at powers of two and the last k
+    (``nan`` elsewhere). Problems are taken in the given order, the order the bootstrap resamples."""
     n_min = int(ns.min())
     curve = dataset_pass_at_k(ns, cs, None)
     ci_ks = default_ks(n_min)
@@ -41,7 +41,7 @@ def curve_rows(ns: np.ndarray, cs: np.ndarray, *, n_boot: int, seed: int, level:
     ci_low[np.asarray(ci_ks) - 1] = low
     ci_high[np.asarray(ci_ks) - 1] = high
     return [
-        [k, format_float(curve[k - 1]), format_float(ci_low[k - 1]), format_float(ci_high[k - 1])]
+        [k, format_float(curve[k - 1]), format_float(ci_low[k - 1]), format_float(ci_high[k - 1]), tests]
         for k in range(1, n_min + 1)
     ]
 
@@ -90,7 +90,9 @@ def aggregate(
     seed: int = CI_SEED,
     level: float = CI_LEVEL,
 ) -> None:
-    """Count verdicts per problem and write the per-problem table and the pass@k curve.
+    """Count verdicts per problem and write the per-problem table and the pass@k curve (both say
+    which tests decided the verdicts: ``tests``, e.g. ``public`` for LiveCodeBench without its
+    private tests).
 
     Raises DataError, naming the file(s), for: a verdict whose problem id is not in
     ``problems_path``; a problem with no verdicts (a missing shard would otherwise shrink the
@@ -105,6 +107,7 @@ def aggregate(
     index_of = {pid: rec["index"] for pid, rec in load_problems(problems_path).items()}
     counts = VerdictCounts()
     seen: dict[tuple[str, int], str] = {}
+    tests: dict[str, set[str]] = {}
 
     for path in verdict_paths:
         for row in read_verdicts(path):
@@ -120,6 +123,8 @@ def aggregate(
             if row["correct"] is None:
                 raise DataError(f"{path}: verdict for problem {pid!r} sample_index {sidx} has null 'correct'")
             counts.add(pid, int(bool(row["correct"])), status=row["status"])
+            if row.get("tests"):
+                tests.setdefault(pid, set()).add(str(row["tests"]))
 
     files = ", ".join(str(p) for p in verdict_paths)
     n_of = {pid: counts.n.get(pid, 0) for pid in index_of}
@@ -136,9 +141,10 @@ def aggregate(
             )
 
     order = sorted(index_of, key=lambda p: (index_of[p], p))
-    problem_rows = [[pid, index_of[pid], counts.n[pid], counts.c[pid], *counts.status[pid]] for pid in order]
+    problem_rows = [[pid, index_of[pid], counts.n[pid], counts.c[pid], *counts.status[pid], tests_label(tests.get(pid, ()))] for pid in order]
     ns, cs = counts.arrays(order)
-    rows = curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level)
+    run_tests = tests_label(t for values in tests.values() for t in values)
+    rows = curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level, tests=run_tests)
 
     # Write the curve last: a rule that checks the curve exists implies the table does too.
     write_text(out_problems_csv, csv_text(PROBLEM_COLUMNS, problem_rows))

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from passk.analysis.aggregate import CI_LEVEL, CI_N_BOOT, CI_SEED, curve_rows
-from passk.analysis.tables import CURVE_COLUMNS, read_problems_csv
+from passk.analysis.tables import CURVE_COLUMNS, read_problems_csv, tests_label
 from passk.errors import ConfigError, DataError
 from passk.io import csv_text, read_json, write_json, write_text
 
@@ -101,7 +101,7 @@ def filtered_curve(
     """pass@k curve over the problems of ``problems_csv`` not in ``exclude_ids``.
 
     Same bytes as :func:`passk.analysis.aggregate.aggregate` would write for a benchmark holding only the
-    remaining problems: ``k,pass_at_k,ci_low,ci_high`` for k = 1..min n, the plain mean over
+    remaining problems: ``k,pass_at_k,ci_low,ci_high,tests`` for k = 1..min n, the plain mean over
     problems, a percentile bootstrap over problems (``n_boot`` resamples, ``seed``) at powers of
     two and the last k and ``nan`` elsewhere, floats as ``%.10f``; problems stay in the CSV's
     (index) order, which is the order the bootstrap resamples. The arithmetic is
@@ -120,4 +120,5 @@ def filtered_curve(
         raise DataError(f"{problems_csv}: the filter excludes every problem")
     ns = np.array([r["n"] for r in kept], dtype=np.int64)
     cs = np.array([r["c"] for r in kept], dtype=np.int64)
-    write_text(out_curve_csv, csv_text(CURVE_COLUMNS, curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level)))
+    tests = tests_label(t for r in kept for t in str(r.get("tests") or "").split(";"))
+    write_text(out_curve_csv, csv_text(CURVE_COLUMNS, curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level, tests=tests)))

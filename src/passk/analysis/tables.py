@@ -8,14 +8,16 @@ workflow tests compare outputs across runs with ``cmp``.
 Per-problem CSV columns (one row per problem, sorted by ``index`` then ``problem_id``)::
 
     problem_id,index,n,c,status_correct,status_wrong,status_no_answer,status_timeout,
-    status_runtime_error,status_memory
+    status_runtime_error,status_memory,tests
 
 ``n`` is the number of verdicts, ``c`` the number with ``correct`` true, and ``status_*`` count
-each status of ``passk.records.verdicts.STATUSES`` (in that order).
+each status of ``passk.records.verdicts.STATUSES`` (in that order). ``tests`` says which tests
+decided the verdicts of code benchmarks (``full``, ``public``, ``base+plus``; several joined by
+``;``; empty for math): a LiveCodeBench run graded on public tests only says ``public``.
 
-Curve CSV columns (one row per k = 1..min n)::
+Curve CSV columns (one row per k = 1..min n; ``tests`` as above, for the whole run)::
 
-    k,pass_at_k,ci_low,ci_high
+    k,pass_at_k,ci_low,ci_high,tests
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +35,14 @@ from passk.errors import DataError
 from passk.records.verdicts import STATUSES
 
 STATUS_COLUMNS: tuple[str, ...] = tuple(f"status_{s}" for s in STATUSES)
-PROBLEM_COLUMNS: tuple[str, ...] = ("problem_id", "index", "n", "c", *STATUS_COLUMNS)
-CURVE_COLUMNS: tuple[str, ...] = ("k", "pass_at_k", "ci_low", "ci_high")
+PROBLEM_COLUMNS: tuple[str, ...] = ("problem_id", "index", "n", "c", *STATUS_COLUMNS, "tests")
+CURVE_COLUMNS: tuple[str, ...] = ("k", "pass_at_k", "ci_low", "ci_high", "tests")
+TEXT_COLUMNS: tuple[str, ...] = ("problem_id", "tests")  # the columns that are not numbers
+
+
+def tests_label(values: Iterable[str | None]) -> str:
+    """The ``tests`` cell for a set of verdicts' ``tests`` values: the distinct ones joined by ``;``."""
+    return ";".join(sorted({str(v) for v in values if v}))
 
 
 def format_float(x: float) -> str:
@@ -58,9 +67,9 @@ def read_problems_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         rows = []
         for lineno, row in enumerate(reader, start=2):
             try:
-                out: dict[str, Any] = {"problem_id": row["problem_id"]}
+                out: dict[str, Any] = {"problem_id": row["problem_id"], "tests": row.get("tests") or ""}
                 for key, value in row.items():
-                    if key != "problem_id":
+                    if key not in TEXT_COLUMNS:
                         out[key] = int(value)
             except (TypeError, ValueError):
                 raise DataError(f"{p}:{lineno}: expected integer counts") from None
@@ -78,10 +87,11 @@ def read_curve_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         fields = reader.fieldnames or []
         if "k" not in fields or "pass_at_k" not in fields:
             raise DataError(f"{p}: not a curve table (needs columns k and pass_at_k, has {fields})")
-        cols: dict[str, list[float]] = {f: [] for f in fields}
+        numeric = [f for f in fields if f not in TEXT_COLUMNS]
+        cols: dict[str, list[float]] = {f: [] for f in numeric}
         for lineno, row in enumerate(reader, start=2):
             try:
-                for f in fields:
+                for f in numeric:
                     value = row[f]
                     cols[f].append(float("nan") if value in ("", "nan", None) else float(value))
             except ValueError:
@@ -91,3 +101,11 @@ def read_curve_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     out = {f: np.asarray(v, dtype=np.float64) for f, v in cols.items()}
     out["k"] = out["k"].astype(np.int64)
     return out
+
+
+def read_curve_tests(path: str | os.PathLike[str]) -> str:
+    """The ``tests`` cell of a curve CSV ("" when the file predates the column, or for math)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            return str(row.get("tests") or "")
+    return ""

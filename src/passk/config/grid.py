@@ -93,7 +93,8 @@ def curve_setting(curve: dict[str, Any], benchmark: str) -> str:
 
 
 def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> list[Run]:
-    """Every distinct run that the (given or all) figures need, in a stable order."""
+    """Every distinct run that the given figures need (default: every figure of the config, from
+    which ``passk.config.unfilled.skip_unfilled`` has removed those still to fill in), in a stable order."""
     seen: dict[tuple[str, str, str], Run] = {}
     for figure in figures if figures is not None else config["figures"]:
         for run in figure_runs(config, figure):
@@ -103,13 +104,43 @@ def all_runs(config: dict[str, Any], figures: Iterable[str] | None = None) -> li
 
 def sampling_slice(config: dict[str, Any], setting: str) -> dict[str, Any]:
     """Decoding settings of a setting: the global sampling section overlaid with the setting's keys."""
-    base = {key: config["sampling"][key] for key in ("temperature", "top_p", "max_tokens", "seed")}
+    base = {key: config["sampling"].get(key, SAMPLING_DEFAULTS[key]) for key in ("temperature", "top_p", "max_tokens", "seed")}
     if setting != "default":
         spec = config["settings"][setting]
         base.update({k: v for k, v in spec.items() if k not in ("shards_per_job", "match_entropy")})
         if spec.get("match_entropy"):
             base["temperature"] = "matched"  # decided by the match_temperature job (passk.analysis.entropy)
     return base
+
+
+SAMPLING_DEFAULTS = {"temperature": 0.6, "top_p": 0.95, "max_tokens": 16384, "seed": 0}
+
+
+def run_max_tokens(config: dict[str, Any], model: str, benchmark: str, setting: str = "default") -> int | str:
+    """New tokens per completion of a run, an integer or ``"fit"`` (the context minus the longest
+    prompt, resolved by the sampling stage): a setting's ``max_tokens`` wins, then the model's,
+    then the benchmark's, then ``sampling.max_tokens``."""
+    if setting != "default":
+        value = ((config.get("settings") or {}).get(setting) or {}).get("max_tokens")
+        if value is not None:
+            return value
+    for section in (config["models"][model], config["benchmarks"][benchmark]):
+        if section.get("max_tokens") is not None:
+            return section["max_tokens"]
+    return config["sampling"].get("max_tokens", SAMPLING_DEFAULTS["max_tokens"])
+
+
+def run_sampling(config: dict[str, Any], model: str, benchmark: str, setting: str = "default") -> dict[str, Any]:
+    """Decoding settings of one run: its setting's, with the run's ``max_tokens`` (``run_max_tokens``)."""
+    return {**sampling_slice(config, setting), "max_tokens": run_max_tokens(config, model, benchmark, setting)}
+
+
+def figure_models(config: dict[str, Any], figure: str) -> list[str]:
+    """Every model a figure samples (its curves' and its filter's), in order, once each."""
+    names = [curve["model"] for curve in figure_curves(config, figure)]
+    if config["figures"][figure].get("filter"):
+        names.append(config["figures"][figure]["filter"]["model"])
+    return list(dict.fromkeys(names))
 
 
 def backend_slice(config: dict[str, Any], model: str) -> dict[str, Any]:

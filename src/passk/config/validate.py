@@ -13,7 +13,7 @@ import yaml
 
 from passk.config.grid import curve_setting, figure_curves, figure_runs, shard_size, shards_per_job
 from passk.errors import ConfigError
-from passk.prompts import CHAT_FORMATS, MATH_TEMPLATES, MESSAGE_PROMPTS
+from passk.prompts import BENCHMARK_PROMPTS, CHAT_FORMATS, TEMPLATES, run_prompt
 from passk.schema import load_schema
 
 
@@ -90,21 +90,22 @@ def check_config(config: dict[str, Any]) -> None:
     settings = config.get("settings") or {}
     for name, model in models.items():
         template = model.get("template")
-        if template is not None and template not in MATH_TEMPLATES:
-            raise ConfigError(f"config key models.{name}.template: unknown template {template!r}; known: {sorted(MATH_TEMPLATES)}")
+        if template is not None and template not in TEMPLATES:
+            raise ConfigError(f"config key models.{name}.template: unknown template {template!r}; known: {sorted(TEMPLATES)}")
         if model.get("chat", "chatml") not in CHAT_FORMATS:
             raise ConfigError(f"config key models.{name}.chat: unknown chat format {model.get('chat')!r}; known: {list(CHAT_FORMATS)}")
         sources = [key for key in ("hf_id", "path", "tiny") if model.get(key) is not None]
-        if not sources and "path" in model:
-            continue  # path: null, a checkpoint of the user's still to name (passk.config.unfilled)
+        if not sources and ("path" in model or model.get("supply") is not None):
+            continue  # path: null or a supply note: a checkpoint of the user's still to name (passk.config.unfilled)
         if len(sources) != 1:
-            raise ConfigError(f"config key models.{name}: give exactly one of hf_id, path, tiny (got {sources or 'none'})")
+            raise ConfigError(f"config key models.{name}: give exactly one of hf_id, path, tiny (got {sources or 'none'})"
+                              + ("" if sources else "; or `supply:` saying what the user must fill in"))
         if model.get("hf_id") and not model.get("revision"):
             raise ConfigError(f"config key models.{name}.revision: a Hugging Face model needs a pinned revision")
     for name, bench in benchmarks.items():
         prompt = bench.get("prompt", "model")
-        if prompt != "model" and prompt not in MESSAGE_PROMPTS:
-            raise ConfigError(f"config key benchmarks.{name}.prompt: unknown prompt {prompt!r}; known: {['model', *sorted(MESSAGE_PROMPTS)]}")
+        if prompt != "model" and prompt not in BENCHMARK_PROMPTS:
+            raise ConfigError(f"config key benchmarks.{name}.prompt: unknown prompt {prompt!r}; known: {['model', *BENCHMARK_PROMPTS]}")
         size = shard_size(config, name)
         for model, n in [(None, bench["n"]), *(bench.get("n_per_model") or {}).items()]:
             where = f"benchmarks.{name}.n" if model is None else f"benchmarks.{name}.n_per_model.{model}"
@@ -148,24 +149,16 @@ def check_config(config: dict[str, Any]) -> None:
                     f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
                     f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
                 )
-        for run in figure_runs(config, fig_name):
-            per_job = shards_per_job(config, run.benchmark, run.setting)
-            if len(run.shards) % per_job:
-                raise ConfigError(
-                    f"config key figures.{fig_name}: run {run.model}/{run.benchmark}/{run.setting} has {len(run.shards)} shards, "
-                    f"not a multiple of its shards_per_job {per_job} (make n a multiple of shard_size x shards_per_job)"
-                )
         for bench in fig.get("benchmarks", []):
             if benchmarks[bench].get("family") == "vision" and benchmarks[bench].get("prompt", "model") == "model":
                 raise ConfigError(f"config key benchmarks.{bench}.prompt: a visual math benchmark needs a prompt that "
                                   "shows the image (easyr1, the paper's Fig 26)")
-            if benchmarks[bench].get("prompt", "model") == "model":
-                for curve in figure_curves(config, fig_name):
-                    if models[curve["model"]].get("template") is None:
-                        raise ConfigError(
-                            f"config key models.{curve['model']}.template: figure {fig_name} samples it on {bench}, "
-                            "which uses the model's template, but none is set"
-                        )
+    for fig_name in config["figures"]:
+        for run in figure_runs(config, fig_name):
+            try:
+                run_prompt(models[run.model], benchmarks[run.benchmark])
+            except ConfigError as exc:
+                raise ConfigError(f"config key models.{run.model}.template: figure {fig_name} samples it on {run.benchmark}: {exc}") from None
 
 
 def _check_verifier_panel(config: dict[str, Any], fig_name: str) -> None:

@@ -4,8 +4,10 @@ The workflow resolves a figure's config into a spec (``passk.config.figures.figu
 of curves × benchmarks, labels, roles, each curve's sampling setting per benchmark, and ``runs``,
 the figure's runs in the order of the rule's inputs). This module pairs each run with the table
 path the rule gave for it, builds the panels (rows: the figure's model groups; columns: its
-benchmarks) and calls the drawing functions of ``passk.figures.plots``. It never composes a
-``results/...`` path: a run's table is whatever the rule passed.
+benchmarks; ``transpose`` swaps them, as the paper's Fig 16 is drawn), writes the title and caption
+(``passk.figures.captions``: prompts, new tokens, tests) and calls the drawing functions of
+``passk.figures.plots``. It never composes a ``results/...`` path: a run's table is whatever the
+rule passed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from passk.analysis.guess_filter import filtered_curve, read_filter
 from passk.analysis.tables import read_problems_csv
 from passk.errors import ConfigError
 from passk.figures import checkpoint_plots, plots
+from passk.figures.captions import figure_caption, run_facts
 from passk.records.problems import load_problems
 from passk.records.verdicts import read_verdicts
 
@@ -48,17 +51,25 @@ def _panel_title(spec: dict[str, Any], group: list[dict[str, Any]], bench: dict[
 
 
 def figure_panels(spec: dict[str, Any], tables: dict[RunKey, str], key: str) -> list[dict[str, Any]]:
-    """Panels in row-major order (one row per model group, one column per benchmark)."""
+    """Panels in row-major order: one row per model group and one column per benchmark, or with
+    ``transpose`` one row per benchmark and one column per model group."""
+    cells = [(group, bench) for group in spec["groups"] for bench in spec["benchmarks"]]
+    if spec.get("transpose"):
+        cells = [(group, bench) for bench in spec["benchmarks"] for group in spec["groups"]]
     panels = []
-    for group in spec["groups"]:
-        for bench in spec["benchmarks"]:
-            entries = [
-                {"label": entry["label"], "role": entry["role"], "run": entry_run(entry, bench["name"]),
-                 "csv": tables[entry_run(entry, bench["name"])], "checkpoint": entry.get("checkpoint")}
-                for entry in group
-            ]
-            panels.append({"title": _panel_title(spec, group, bench), key: entries})
+    for group, bench in cells:
+        entries = [
+            {"label": entry["label"], "role": entry["role"], "run": entry_run(entry, bench["name"]),
+             "csv": tables[entry_run(entry, bench["name"])], "checkpoint": entry.get("checkpoint")}
+            for entry in group
+        ]
+        panels.append({"title": _panel_title(spec, group, bench), key: entries})
     return panels
+
+
+def panel_columns(spec: dict[str, Any]) -> int:
+    """Columns of the panel grid: the benchmarks, or with ``transpose`` the model groups."""
+    return len(spec["groups"]) if spec.get("transpose") else len(spec["benchmarks"])
 
 
 def _filtered_panels(panels: list[dict[str, Any]], problem_tables: dict[RunKey, str], filter_json: str, workdir: str) -> list[dict[str, Any]]:
@@ -88,12 +99,15 @@ def draw_figure(
     out_csv: str,
     filter_json: str | None = None,
     perplexity_csv: str | None = None,
+    provenance: Sequence[str] = (),
 ) -> None:
     """Draw a pass@k-curve, accuracy-histogram or perplexity figure and write its data CSV.
 
-    ``curves`` and ``problems`` are the runs' curve and per-problem tables, in ``spec["runs"]`` order.
+    ``curves``, ``problems`` and ``provenance`` are the runs' curve and per-problem tables and
+    provenance records, in ``spec["runs"]`` order (the caption reads the provenance).
     """
-    settings = {"ncols": len(spec["benchmarks"]), "suptitle": spec.get("title"), **settings}
+    title, caption = figure_caption(spec, run_facts(spec, list(provenance)))
+    settings = {"ncols": panel_columns(spec), "suptitle": title, "caption": "\n".join(caption) or None, **settings}
     if spec["kind"] == "passk_curves":
         panels = figure_panels(spec, run_tables(spec, curves), "curves")
         with tempfile.TemporaryDirectory() as workdir:
@@ -122,14 +136,16 @@ def draw_figure(
         raise ConfigError(f"figures.{spec['name']}.kind: {spec['kind']!r} is not a plotted kind")
 
 
-def draw_coverage_table(spec: dict[str, Any], *, problems: Sequence[str], out_md: str, out_csv: str) -> None:
-    """Solvable-set table of a figure's first two models on its first benchmark (Tables 4 and 5)."""
+def draw_coverage_table(spec: dict[str, Any], *, problems: Sequence[str], out_md: str, out_csv: str, provenance: Sequence[str] = ()) -> None:
+    """Solvable-set table of a figure's first two models on its first benchmark (Tables 4 and 5),
+    titled and captioned like a figure (``passk.figures.captions``)."""
     group = spec["groups"][0]
     if len(group) != 2 or len(spec["benchmarks"]) != 1:
         raise ConfigError(f"figures.{spec['name']}: a coverage table needs one benchmark and one pair of models")
     bench = spec["benchmarks"][0]["name"]
     tables = run_tables(spec, problems)
     base, rl = ({"label": e["label"], "csv": tables[entry_run(e, bench)]} for e in group)
+    title, caption = figure_caption(spec, run_facts(spec, list(provenance)))
     index_range = spec.get("index_range")
     plots.write_coverage_table(
         base,
@@ -137,7 +153,8 @@ def draw_coverage_table(spec: dict[str, Any], *, problems: Sequence[str], out_md
         out_md,
         out_csv,
         index_range=(index_range[0], index_range[1] + 1) if index_range else None,
-        title=spec.get("title"),
+        title=title,
+        caption=caption,
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
 
 from passk.analysis.metrics import HISTOGRAM_LABELS, accuracy_histogram, compare_coverage  # noqa: E402
 from passk.analysis.perplexity import read_perplexity_table  # noqa: E402
-from passk.analysis.tables import format_float, read_curve_csv, read_problems_csv  # noqa: E402
+from passk.analysis.tables import format_float, read_curve_csv, read_curve_tests, read_problems_csv  # noqa: E402
 from passk.errors import ConfigError, DataError  # noqa: E402
 from passk.io import atomic_path, csv_text, write_text  # noqa: E402
 
@@ -80,6 +81,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "legend": True,
     "legend_loc": "lower right",
     "suptitle": None,
+    "caption": None,  # text under the panels (how the curves were made); also the files' description metadata
     "fontsize": 8,
 }
 
@@ -160,19 +162,58 @@ def _style(fontsize: float) -> Iterator[None]:
         yield
 
 
-def save_figure(fig: Figure, out_paths: Sequence[str | os.PathLike[str]], dpi: int) -> None:
+# Where a format keeps a title and a description in its metadata.
+_TEXT_KEYS: dict[str, tuple[str, str]] = {"png": ("Title", "Description"), "pdf": ("Title", "Subject"), "svg": ("Title", "Description")}
+
+
+def save_figure(fig: Figure, out_paths: Sequence[str | os.PathLike[str]], dpi: int, *, title: str | None = None,
+                description: str | None = None) -> None:
     """Save ``fig`` to each path atomically with reproducible bytes.
 
     matplotlib picks the format from ``format=`` (the temporary name ends in ``.tmp``), and the
-    metadata that carries versions or dates is dropped, so two renders give identical files.
+    metadata that carries versions or dates is dropped, so two renders give identical files. The
+    title and description (the caption) are written as metadata too, so a figure file says how it
+    was made even away from its caption (PNG text chunks, PDF Title/Subject).
     """
     if not out_paths:
         raise ConfigError("no output paths given for the figure")
     formats = [_format_of(p) for p in out_paths]
     for path, fmt in zip(out_paths, formats):
+        metadata: dict[str, Any] = dict(_METADATA[fmt])
+        for key, value in zip(_TEXT_KEYS[fmt], (title, description)):
+            if value:
+                metadata[key] = value
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
-                fig.savefig(fh, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+                fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
+
+
+CAPTION_MIN_WIDTH = 6.4  # inches
+
+
+def _finish(fig: Figure, s: dict[str, Any], out_paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Title, caption (wrapped to the figure's width, in room added below the panels), layout, save.
+
+    A captioned figure is at least ``CAPTION_MIN_WIDTH`` inches wide, so a one-panel figure's caption
+    and title stay readable."""
+    caption = s.get("caption")
+    if caption:
+        width, height = fig.get_size_inches()
+        width = max(float(width), CAPTION_MIN_WIDTH)
+        fig.set_size_inches(width, height)
+    if s["suptitle"]:
+        chars = max(30, int(fig.get_size_inches()[0] * 72 / (0.55 * (float(s["fontsize"]) + 4))))
+        fig.suptitle("\n".join(textwrap.wrap(str(s["suptitle"]), chars)) or s["suptitle"])
+    if caption:
+        chars = max(40, int(width * 72 / (0.52 * float(s["fontsize"]))))
+        lines = [part for line in str(caption).splitlines() for part in (textwrap.wrap(line, chars, subsequent_indent="    ") or [""])]
+        extra = (len(lines) + 0.8) * float(s["fontsize"]) * 1.3 / 72
+        fig.set_size_inches(width, height + extra)
+        fig.text(0.01, 0.004, "\n".join(lines), ha="left", va="bottom", fontsize=float(s["fontsize"]) - 0.5, linespacing=1.3)
+        fig.tight_layout(rect=(0, extra / (height + extra), 1, 1))
+    else:
+        fig.tight_layout()
+    save_figure(fig, out_paths, s["dpi"], title=s["suptitle"], description=caption)
 
 
 def _new_figure(n_panels: int, s: dict[str, Any]) -> tuple[Figure, list[Any], int, int]:
@@ -294,26 +335,25 @@ def plot_passk_grid(panels: list[dict[str, Any]], out_paths: list[str], *, setti
             ax.set_ylabel(s["ylabel"])
             if s["legend"]:
                 ax.legend(loc=s["legend_loc"], frameon=False)
-        if s["suptitle"]:
-            fig.suptitle(s["suptitle"])
-        fig.tight_layout()
-        save_figure(fig, out_paths, s["dpi"])
+        _finish(fig, s, out_paths)
 
 
-FIGURE_DATA_COLUMNS = ("panel", "label", "role", "k", "pass_at_k", "ci_low", "ci_high")
+FIGURE_DATA_COLUMNS = ("panel", "label", "role", "k", "pass_at_k", "ci_low", "ci_high", "tests")
 
 
 def write_figure_data(panels: list[dict[str, Any]], out_csv: str) -> None:
     """Write the numbers behind :func:`plot_passk_grid` as one long CSV.
 
-    Columns ``panel,label,role,k,pass_at_k,ci_low,ci_high``; rows in panel order, then curve
-    order, then k ascending (the order the figure draws them); floats as ``%.10f``.
+    Columns ``panel,label,role,k,pass_at_k,ci_low,ci_high,tests``; rows in panel order, then curve
+    order, then k ascending (the order the figure draws them); floats as ``%.10f``; ``tests`` is the
+    curve table's (``public`` for a LiveCodeBench run graded without its private tests).
     """
     _check_panels(panels, "curves")
     rows = []
     for panel in panels:
         for curve in panel["curves"]:
             data = _load_curve(curve)
+            tests = read_curve_tests(curve["csv"]) if "csv" in curve else str(curve.get("tests") or "")
             for i, k in enumerate(data["k"]):
                 rows.append(
                     [
@@ -324,9 +364,17 @@ def write_figure_data(panels: list[dict[str, Any]], out_csv: str) -> None:
                         format_float(data["pass_at_k"][i]),
                         format_float(data["ci_low"][i]) if "ci_low" in data else "nan",
                         format_float(data["ci_high"][i]) if "ci_high" in data else "nan",
+                        tests,
                     ]
                 )
     write_text(out_csv, csv_text(FIGURE_DATA_COLUMNS, rows))
+
+
+def _problem_tests(model: dict[str, Any]) -> dict[str, str]:
+    """``{problem_id: tests}`` of a per-problem CSV (empty for inline counts)."""
+    if "csv" not in model:
+        return {}
+    return {r["problem_id"]: str(r.get("tests") or "") for r in read_problems_csv(model["csv"])}
 
 
 def _load_counts(model: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, list[int], list[str]]:
@@ -396,10 +444,7 @@ def plot_accuracy_histogram(panels: list[dict[str, Any]], out_paths: list[str], 
             right.spines["right"].set_visible(True)
             if s["legend"]:
                 ax.legend(loc=s["legend_loc"], frameon=False)
-        if s["suptitle"]:
-            fig.suptitle(s["suptitle"])
-        fig.tight_layout()
-        save_figure(fig, out_paths, s["dpi"])
+        _finish(fig, s, out_paths)
 
 
 HISTOGRAM_DATA_COLUMNS = ("panel", "label", "role", "bin", "count", "percent")
@@ -421,7 +466,7 @@ def write_histogram_data(panels: list[dict[str, Any]], out_csv: str) -> None:
     write_text(out_csv, csv_text(HISTOGRAM_DATA_COLUMNS, rows))
 
 
-COVERAGE_COLUMNS = ("index", "problem_id", "base_n", "base_c", "base_solved", "rl_n", "rl_c", "rl_solved", "category")
+COVERAGE_COLUMNS = ("index", "problem_id", "base_n", "base_c", "base_solved", "rl_n", "rl_c", "rl_solved", "category", "tests")
 
 
 def write_coverage_table(
@@ -432,6 +477,7 @@ def write_coverage_table(
     *,
     index_range: tuple[int, int] | None = None,
     title: str | None = None,
+    caption: Sequence[str] = (),
 ) -> None:
     """Solvable-problem table of two models (paper Tables 4 and 5), as markdown and CSV.
 
@@ -439,8 +485,9 @@ def write_coverage_table(
     ``index_range=(lo, hi)`` keeps problems with ``lo <= index < hi`` (half-open, like
     ``range``: Table 5's "400–450" is ``(400, 451)``); None keeps all. A problem is solved when
     c ≥ 1. The CSV has one row per problem (``index,problem_id,base_n,base_c,base_solved,rl_n,
-    rl_c,rl_solved,category`` with category both/base_only/rl_only/neither); the markdown lists
-    each model's solved indices, the base-only and RL-only sets and whether RL ⊆ Base.
+    rl_c,rl_solved,category,tests`` with category both/base_only/rl_only/neither, and the tests
+    that graded the problem, e.g. ``public``); the markdown lists each model's solved indices, the
+    base-only and RL-only sets and whether RL ⊆ Base, then the ``caption`` lines.
     """
     for name, model in (("base", base), ("rl", rl)):
         if "label" not in model:
@@ -465,11 +512,12 @@ def write_coverage_table(
     category.update({i: "base_only" for i in cmp.base_only})
     category.update({i: "rl_only" for i in cmp.rl_only})
     category.update({i: "neither" for i in cmp.neither})
+    tests = {**_problem_tests(base), **{p: t for p, t in _problem_tests(rl).items() if t}}
     rows = []
     for p in ids:
         i, n_b, c_b = by_id_b[p]
         _, n_r, c_r = by_id_r[p]
-        rows.append([i, p, n_b, c_b, int(c_b >= 1), n_r, c_r, int(c_r >= 1), category[i]])
+        rows.append([i, p, n_b, c_b, int(c_b >= 1), n_r, c_r, int(c_r >= 1), category[i], tests.get(p, "")])
 
     def fmt(items: Sequence[int]) -> str:
         return ", ".join(str(i) for i in items) if items else "—"
@@ -489,6 +537,7 @@ def write_coverage_table(
         f"{rl['label']} ⊆ {base['label']}: {'yes' if cmp.rl_subset_of_base else 'no'}",
         "",
     ]
+    lines += [f"- {line}" for line in caption] + ([""] if caption else [])
     write_text(out_csv, csv_text(COVERAGE_COLUMNS, rows))
     write_text(out_md, "\n".join(lines))
 
@@ -608,10 +657,7 @@ def plot_perplexity_boxes(panels: list[dict[str, Any]], out_paths: list[str], *,
             ax.set_title(panel.get("title", ""))
             ax.set_xlabel(s["xlabel"])
             ax.set_ylabel(s["ylabel"])
-        if s["suptitle"]:
-            fig.suptitle(s["suptitle"])
-        fig.tight_layout()
-        save_figure(fig, out_paths, s["dpi"])
+        _finish(fig, s, out_paths)
 
 
 def write_perplexity_data(panels: list[dict[str, Any]], out_csv: str) -> None:

@@ -36,6 +36,9 @@ ENDOFTEXT = "<|endoftext|>"
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
 SPECIAL_TOKENS = [ENDOFTEXT, IM_START, IM_END]
+# Context of a tiny model unless built with another max_position_embeddings (the plan-time check
+# takes it for `tiny:` models, whose weights do not exist before the run).
+TINY_CONTEXT = 4096
 
 # ChatML as a Jinja chat template, so ``chat: tokenizer`` configs work with the tiny model too.
 CHATML_TEMPLATE = (
@@ -162,7 +165,7 @@ def build_tiny_model(
     hidden_size: int = 64,
     num_layers: int = 2,
     num_heads: int = 4,
-    max_position_embeddings: int = 4096,
+    max_position_embeddings: int = TINY_CONTEXT,
     batch_size: int = 16,
     learning_rate: float = 3e-3,
     max_train_len: int = 128,
@@ -266,7 +269,8 @@ def problem_train_texts(problems: Sequence[dict[str, Any]], template: str = "qwe
         program = evalplus_reference_program(problem)
         if program is not None:
             prompt = render_prompt(problem, template=template, prompt="evalplus")
-            pairs.append((prompt, "\n" + program + "\n```" + IM_END))
+            opening = "" if prompt.endswith("\n") else "\n"  # the prefill opens the fence ("```python\n")
+            pairs.append((prompt, opening + program + "\n```" + IM_END))
     return pairs
 
 

@@ -149,7 +149,8 @@ def environment_line(workflow_dir: str | os.PathLike[str] | None = None) -> str:
 
 
 def _seeds_of_samples(sample_paths: list[str]) -> dict[str, Any]:
-    """What the sample shards themselves say: model revision, template, backend and seeds per shard.
+    """What the sample shards themselves say: model revision, template, backend, the new-token
+    limit (``max_tokens``, ``fit`` resolved) and seeds per shard.
 
     Read from the shards rather than recomputed, so the record describes the samples that exist
     (a shard sampled under an older config would show up here with its own values).
@@ -158,8 +159,9 @@ def _seeds_of_samples(sample_paths: list[str]) -> dict[str, Any]:
     revisions: set[str] = set()
     templates: set[str] = set()
     backends: set[str] = set()
+    max_tokens: set[int] = set()
     for path in sample_paths:
-        wanted = ["seed", "model_revision", "template", "backend"]
+        wanted = ["seed", "model_revision", "template", "backend", "max_tokens"]
         try:
             names = pq.read_schema(path).names
             table = pq.read_table(path, columns=[c for c in wanted if c in names])
@@ -171,12 +173,28 @@ def _seeds_of_samples(sample_paths: list[str]) -> dict[str, Any]:
         revisions.update(str(v) for v in cols.get("model_revision", []) if v is not None)
         templates.update(str(v) for v in cols.get("template", []) if v is not None)
         backends.update(str(v) for v in cols.get("backend", []) if v is not None)
+        max_tokens.update(int(v) for v in cols.get("max_tokens", []) if v is not None)
     return {
         "model_revisions": sorted(revisions),
         "templates": sorted(templates),
         "backends": sorted(backends),
+        "max_tokens": sorted(max_tokens),
         "shards": shards,
     }
+
+
+def tests_of_verdicts(verdict_paths: Iterable[str]) -> str:
+    """Which tests decided a run's verdicts (``full``, ``public``, ``base+plus``; several joined by
+    ``;``; empty for math): the verdict files' ``tests`` column."""
+    values: set[str] = set()
+    for path in verdict_paths:
+        try:
+            if "tests" not in pq.read_schema(path).names:
+                continue
+            values.update(str(v) for v in pq.read_table(path, columns=["tests"]).column("tests").to_pylist() if v)
+        except (OSError, ValueError):
+            continue
+    return ";".join(sorted(values))
 
 
 def file_hashes(paths: Iterable[str], root: str | os.PathLike[str] | None = None) -> dict[str, str]:
@@ -204,13 +222,19 @@ def run_provenance(
     model_manifest: str | None = None,
     code_versions: dict[str, str] | None = None,
     workflow_dir: str | os.PathLike[str] | None = None,
+    verdict_paths: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The provenance record of one (model, benchmark, setting) run; see the module docstring."""
+    """The provenance record of one (model, benchmark, setting) run; see the module docstring.
+
+    ``tests`` says which tests decided the run's verdicts (from ``verdict_paths``): ``public`` marks
+    a LiveCodeBench run graded without its private tests.
+    """
     record: dict[str, Any] = {
         "provenance_version": PROVENANCE_VERSION,
         "run": dict(run),
         "config": config_slices,
         "samples": _seeds_of_samples(sample_paths),
+        "tests": tests_of_verdicts(verdict_paths or []),
         "inputs_sha256": file_hashes([*input_paths, *sample_paths], root=os.getcwd()),
         "code_versions": dict(sorted((code_versions or {}).items())),
         "environment": environment(workflow_dir),

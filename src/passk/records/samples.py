@@ -29,9 +29,12 @@ SAMPLE_SCHEMA = pa.schema(
         ("model", pa.string()),
         ("model_revision", pa.string()),
         ("template", pa.string()),
+        ("max_tokens", pa.int64()),  # the new-token limit the sample was drawn with (``fit`` resolved)
     ]
 )
 SAMPLE_REQUIRED: tuple[str, ...] = ("problem_id", "sample_index", "text")
+# Columns every sample file has; max_tokens came later and reads as null when absent.
+_READ_SCHEMA = pa.schema([field for field in SAMPLE_SCHEMA if field.name != "max_tokens"])
 
 
 def write_samples(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> None:
@@ -40,8 +43,11 @@ def write_samples(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) 
 
 
 def read_samples(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Read one shard of samples."""
-    return read_table(path, SAMPLE_SCHEMA)
+    """Read one shard of samples (files written before the ``max_tokens`` column read it as null)."""
+    rows = read_table(path, _READ_SCHEMA)
+    for row in rows:
+        row.setdefault("max_tokens", None)
+    return rows
 
 
 def check_samples(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str], problems: dict[str, Any], *,

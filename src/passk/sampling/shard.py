@@ -5,10 +5,15 @@ Its seeds follow from (model name, benchmark name, shard index, base seed) alone
 shards with new indices and never changes or repeats an existing shard (peers.md §18.1);
 ``sample_index = shard * shard_size + j`` numbers the completions of a problem globally.
 
-Before any sampling we check the context length (peers.md §18.3): the paper's own code silently
-capped prompt + output at 4096 tokens while asking for 16k. If ``max_model_len`` (the backend's
-option, else the model config's ``max_position_embeddings``) is below the longest prompt plus
-``max_tokens``, we stop with a ConfigError instead of writing truncated samples.
+The prompt of a (model, benchmark) is ``passk.prompts.run_prompt``: text, stop strings, and for
+chat-template prompts the model's own template, whose sha256 the samples' ``template`` label
+records. Prompts reach the engine as text tokenized with the tokenizer's default special tokens;
+``passk.prompts.engine_prompt`` makes that exactly the template's tokens with one BOS.
+
+Before any sampling we check the token budget (``passk.sampling.budget``; the plan-time check
+applies the same rule): the longest prompt plus ``max_tokens`` must fit the model's context, and
+``max_tokens: fit`` becomes the context minus the longest prompt. The number used is written in
+every sample row (``max_tokens``) and so reaches the provenance and the figure captions.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ from typing import Any
 
 from passk.errors import ConfigError
 from passk.progress import Progress
-from passk.models.manifest import model_context_length
-from passk.prompts import BASE_STOPS, render_prompt, stop_strings
+from passk.prompts import KNOWN_CHAT_TEMPLATES, chat_template_sha256, label_with_template, run_prompt
 from passk.records.problems import load_problems
 from passk.records.samples import write_samples
 from passk.sampling.backends import get_backend
 from passk.sampling.base import PromptRequest, SamplingSettings
+from passk.sampling.budget import Longest, model_context, prompt_token_ids, resolve_max_tokens
 from passk.sampling.seeds import problem_seed, shard_seed
 from passk.sampling.vision import engine_options, image_prompt_tokens, request_images
 
@@ -32,39 +37,19 @@ log = logging.getLogger(__name__)
 
 
 def shard_stop_strings(model: dict[str, Any], benchmark: dict[str, Any]) -> list[str]:
-    """Stop strings of a (model, benchmark): the model template's (math_eval.py) for template
-    prompts; only the end-of-turn strings for code chat prompts, because the ``qwen`` family's
-    "user"/"assistant"/"_start"/"_end" would cut ordinary code (``user_id = ...``). A benchmark's
-    explicit ``stop`` list wins."""
+    """Stop strings of a (model, benchmark): the prompt family's (``passk.prompts``): math_eval's
+    per template for math; evalplus's and lcb_runner's for the paper's code prompts (never the
+    ``qwen`` family's "user"/"_start"/"_end", which would cut ordinary code); EOS only for the
+    reasoning models. A benchmark's explicit ``stop`` list wins."""
     if benchmark.get("stop") is not None:
         return list(benchmark["stop"])
-    if benchmark.get("prompt", "model") == "model":
-        return stop_strings(model["template"])
-    return list(BASE_STOPS)
+    return list(run_prompt(model, benchmark).stops)
 
 
 def shard_template_label(model: dict[str, Any], benchmark: dict[str, Any]) -> str:
-    """What the ``template`` column records: the math template name, or ``{prompt}:{chat}`` for
-    benchmark chat prompts (the model's math template is not used there)."""
-    prompt = benchmark.get("prompt", "model")
-    if prompt == "model":
-        return str(model["template"])
-    return f"{prompt}:{model.get('chat', 'chatml')}"
-
-
-def check_context_length(*, model_name: str, benchmark_name: str, max_model_len: int | None, longest_prompt: int, max_tokens: int, source: str) -> None:
-    """Raise ConfigError unless prompt + ``max_tokens`` fits in ``max_model_len``."""
-    if max_model_len is None:
-        raise ConfigError(
-            f"model {model_name!r}, benchmark {benchmark_name!r}: cannot tell the model's context length "
-            "(no max_position_embeddings in config.json); set backend.max_model_len"
-        )
-    if longest_prompt + max_tokens > max_model_len:
-        raise ConfigError(
-            f"model {model_name!r}, benchmark {benchmark_name!r}: max_model_len {max_model_len} ({source}) < "
-            f"longest prompt {longest_prompt} tokens + sampling.max_tokens {max_tokens} = {longest_prompt + max_tokens}; "
-            "lower sampling.max_tokens or raise backend.max_model_len (if the model supports it)"
-        )
+    """What the ``template`` column records (before the chat template's hash): the math template
+    name, or ``{prompt}:{chat}`` for chat prompts."""
+    return run_prompt(model, benchmark).label
 
 
 def _require(section: dict[str, Any], keys: Iterable[str], where: str) -> None:
@@ -103,10 +88,10 @@ def sample_shard(
 ) -> None:
     """Sample shard ``shard`` (``shard_size`` completions per problem) and write it to ``out_path``.
 
-    ``model``: {name, hf_id, revision, template, role, chat}; ``benchmark``: {name, prompt, [stop]};
-    ``sampling``: {temperature, top_p, max_tokens, seed}; ``backend``: {name, ...options passed to
-    the backend}. Raises ConfigError (before loading the backend's model) if a prompt plus
-    ``max_tokens`` does not fit the context.
+    ``model``: {name, hf_id, revision, template, role, chat, [context_length]}; ``benchmark``:
+    {name, prompt, [stop]}; ``sampling``: {temperature, top_p, max_tokens (an integer or "fit"),
+    seed}; ``backend``: {name, ...options passed to the backend}. Raises ConfigError (before loading
+    the backend's model) if a prompt plus ``max_tokens`` does not fit the context.
     """
     sample_shards(
         model=model, benchmark=benchmark, problems_path=problems_path, shards=[shard], shard_size=shard_size,
@@ -131,7 +116,7 @@ def sample_shards(
     Each shard's file is what :func:`sample_shard` writes for it alone (same seeds, same rows):
     backends seed every request on its own, so what else the engine sampled before does not matter.
     """
-    _require(model, ["name", "template"] if benchmark.get("prompt", "model") == "model" else ["name"], "model")
+    _require(model, ["name"], "model")
     _require(benchmark, ["name"], "benchmark")
     _require(backend, ["name"], "backend")
     if len(shards) != len(out_paths) or not shards:
@@ -140,34 +125,40 @@ def sample_shards(
         raise ConfigError(f"shards {list(shards)} / shard_size {shard_size}: need shard >= 0 and shard_size >= 1")
     problems = list(load_problems(problems_path).values())
     ids = [p["id"] for p in problems]
+    spec = run_prompt(model, benchmark)
 
     from transformers import AutoTokenizer
 
-    # The tokenizer alone (cheap) renders chat prompts and counts tokens, so the guard runs before
-    # a GPU engine is started.
+    # The tokenizer alone (cheap) renders chat prompts and counts tokens, so the budget is checked
+    # before a GPU engine is started.
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    prompt_kind = benchmark.get("prompt", "model")
-    chat = model.get("chat", "chatml")
-    prompts = [
-        render_prompt(p, template=model.get("template", ""), prompt=prompt_kind, chat=chat, tokenizer=tokenizer if chat == "tokenizer" else None)
-        for p in problems
-    ]
+    rendered = prompt_token_ids(problems, spec, tokenizer)
+    prompts = [text for text, _ in rendered]
     # Visual problems: their images (checked, fitted to the pixel range) and the tokens they add.
     images, processor = request_images(problems, benchmark, model_dir, model["name"])
-    prompt_tokens = [len(tokenizer(text)["input_ids"]) + (image_prompt_tokens(processor, imgs) if imgs else 0)
-                     for text, imgs in zip(prompts, images)]
+    prompt_tokens = [len(token_ids) + (image_prompt_tokens(processor, imgs) if imgs else 0)
+                     for (_, token_ids), imgs in zip(rendered, images)]
 
     options = {k: v for k, v in backend.items() if k != "name"}
     options.update(engine_options(backend["name"], benchmark, images))
-    max_tokens = int(sampling.get("max_tokens", 16384))
-    if options.get("max_model_len") is not None:
-        max_model_len, source = int(options["max_model_len"]), "backend.max_model_len"
-    else:
-        max_model_len, source = model_context_length(model_dir), "config.json max_position_embeddings"
-    check_context_length(
-        model_name=model["name"], benchmark_name=benchmark["name"], max_model_len=max_model_len,
-        longest_prompt=max(prompt_tokens), max_tokens=max_tokens, source=source,
+    context = model_context(model_name=model["name"], max_model_len=options.get("max_model_len"),
+                            context_length=model.get("context_length"), model_dir=model_dir)
+    longest = max(range(len(ids)), key=prompt_tokens.__getitem__)
+    max_tokens = resolve_max_tokens(
+        model_name=model["name"], benchmark_name=benchmark["name"], policy=sampling.get("max_tokens"), context=context,
+        longest=Longest(prompt_tokens[longest], "tokens", ids[longest], "tokenizer"),
     )
+
+    template_label = spec.label
+    if spec.chat_template:
+        digest = chat_template_sha256(tokenizer)
+        template_label = label_with_template(spec.label, digest)
+        if digest not in KNOWN_CHAT_TEMPLATES:
+            log.warning("%s: its chat template (sha256 %s) is none of those traced to a source (passk.prompts.KNOWN_CHAT_TEMPLATES); "
+                        "figure captions will say 'prompt unverified'", model["name"], digest)
+    log.info("%s on %s: prompt %s, context %d (%s), longest prompt %d tokens, max_tokens %s -> %d",
+             model["name"], benchmark["name"], template_label, context.tokens, context.source, prompt_tokens[longest],
+             sampling.get("max_tokens"), max_tokens)
 
     base_seed = int(sampling.get("seed", 0))
     settings = SamplingSettings(
@@ -177,7 +168,6 @@ def sample_shards(
         max_tokens=max_tokens,
         stop=tuple(shard_stop_strings(model, benchmark)),
     )
-    template_label = shard_template_label(model, benchmark)
 
     engine = get_backend(backend["name"], model_dir, **options)
     try:
@@ -204,6 +194,7 @@ def sample_shards(
                             "model": model["name"],
                             "model_revision": model.get("revision"),
                             "template": template_label,
+                            "max_tokens": max_tokens,
                         }
                     )
             write_samples(out_path, rows)

@@ -3,10 +3,14 @@
 Code prompts (paper Figs 24 and 25) end the assistant turn with an opening fence ("```python"),
 so what the model writes is the *inside* of a block the prompt opened. Both code families read a
 completion the same way up to here; then EvalPlus sanitizes the body for its entry point and
-LiveCodeBench takes the last fenced block (``last_fenced_block``).
+LiveCodeBench takes the last fenced block (``last_fenced_block``). A reasoning model's answer
+(prompts with no prefill, whose generation opens the model's ``<think>``) is read after its
+``</think>`` (``reasoning_program``).
 """
 
 from __future__ import annotations
+
+import re
 
 FENCE = "```"
 
@@ -34,3 +38,31 @@ def last_fenced_block(body: str) -> str:
     if len(fences) == 1:
         return "\n".join(lines[fences[0] + 1 :])
     return body
+
+
+THINK_END = "</think>"
+_COMPLETE_BLOCK = re.compile(r"```(?:\w+)?\n(.*?)```", re.DOTALL)
+
+
+def after_thinking(text: str) -> str | None:
+    """What a reasoning model answered: the text after its last ``</think>``, or None when the
+    response never closed its reasoning (it was cut by the length limit while thinking)."""
+    head, sep, tail = text.rpartition(THINK_END)
+    return tail if sep else None
+
+
+def reasoning_program(text: str) -> tuple[str, str]:
+    """``(program, why)`` of a reasoning model's code answer: the last complete fenced block after
+    ``</think>`` (DeepCoder's block rule, rllm ``extract_code_from_model``: language tag optional, a
+    newline after it, stripped), or ``("", reason)`` when there is none.
+
+    Blocks inside the reasoning are drafts the model had not committed to: a response cut while
+    thinking has no answer, even when a draft in its reasoning would pass (docs/prompts.md §3.6).
+    """
+    answer = after_thinking(text)
+    if answer is None:
+        return "", "no </think>: the response ended inside its reasoning"
+    blocks = _COMPLETE_BLOCK.findall(answer)
+    if not blocks:
+        return "", "no complete code block after </think>"
+    return blocks[-1].strip(), ""

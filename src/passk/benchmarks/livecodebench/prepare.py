@@ -20,6 +20,12 @@ Private tests (hub) are JSON or ``base64(zlib(pickle(json)))``; they are decoded
 ``passk.benchmarks.safe_pickle`` (no code can run) and pinned by ``metadata.private_tests_sha256``;
 ``metadata.tests_sha256`` pins the full test set as verified.
 
+Test completeness: every record says which tests it holds, ``metadata.tests``: ``full`` (the
+release's public and private tests) or ``public`` (the staged DeepCoder files: public tests only,
+which inflates pass@k). The verdicts, pass@k tables, provenance and figures carry it on; a
+benchmark with ``tests: full`` refuses data without the private tests, and preparing public-only
+data logs a warning.
+
 Window: ``start_date <= contest_date < end_date`` (ISO dates; ``end_date`` exclusive, so
 2024-08-01..2025-02-01 is "Aug 2024 – Jan 2025"). ``expected_count`` is asserted before ``limit``.
 
@@ -131,6 +137,7 @@ def convert_raw(raw: dict[str, Any], where: str) -> dict[str, Any]:
             "private_tests_sha256": canonical_sha256(private),
             "tests_sha256": canonical_sha256(tests),
             "tests_source": "livecodebench-public+private",
+            "tests": "full",
         },
     }
 
@@ -231,6 +238,7 @@ def _from_offline(lcb_dir: Path, start: str | None, end: str | None, allow_missi
                     "n_private_tests": 0,
                     "tests_sha256": canonical_sha256(test_record) if test_record is not None else None,
                     "tests_source": "deepcoder-public" if tests is not None else "none",
+                    "tests": "public" if tests is not None else None,
                     "source_files": {SUBMISSION_FILE: sha256_file(sub_path), DEEPCODER_FILE: sha256_file(dc_path)},
                 },
             }
@@ -240,6 +248,21 @@ def _from_offline(lcb_dir: Path, start: str | None, end: str | None, allow_missi
     if unjoined:
         raise DataError(f"{dc_path}: {len(unjoined)} problems do not join to {SUBMISSION_FILE} by question text")
     return records
+
+
+def check_tests(name: str, cfg: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """Refuse public-only tests for ``tests: full``; warn that public-only tests inflate pass@k."""
+    public = [r["id"] for r in records if r["metadata"].get("tests") != "full"]
+    if not public:
+        return
+    if cfg.get("tests", "any") == "full":
+        raise DataError(
+            f"benchmarks.{name}.tests is 'full', but {len(public)} of {len(records)} problems have no private tests "
+            f"(e.g. {public[0]}): the local LiveCodeBench files hold DeepCoder's public tests only. Unset "
+            f"PASSK_DATA_DIR/data_dir to download {HF_REPO} with its private tests, or set tests: any"
+        )
+    log.warning("%s: %d of %d problems are graded on PUBLIC tests only (no private tests in the local files); "
+                "pass@k will be higher than with the full tests, and every output says tests: public", name, len(public), len(records))
 
 
 def sort_records(records: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
@@ -278,6 +301,7 @@ def prepare(name: str, cfg: dict[str, Any], data_dir: str | None, out_path: str 
         records = _from_offline(lcb_dir, start, end, bool(cfg.get("allow_missing_tests", False)))
     else:
         records = _from_raw(_hub_files(release, cfg), start, end)
+    check_tests(name, cfg, records)
     expected = cfg.get("expected_count")
     if expected is not None and len(records) != int(expected):
         raise DataError(

@@ -28,13 +28,13 @@ from typing import Any
 from passk.benchmarks.livecodebench import harness
 from passk.benchmarks.livecodebench.judge import LcbJudge, Outcome
 from passk.errors import DataError
-from passk.prompts import prompt_prefill
+from passk.prompts import prompt_prefill, prompt_thinks
 from passk.records.verdicts import verdict_row
 from passk.sandbox.base import Sandbox
 from passk.sandbox.session import Harness, Program, run_programs, step_limits
 from passk.sandbox.settings import SandboxSettings, make_sandbox
 from passk.verify.family import VerifyContext
-from passk.verify.programs import FENCE, last_fenced_block, opening_fence, restore_prefill
+from passk.verify.programs import FENCE, last_fenced_block, opening_fence, reasoning_program, restore_prefill
 
 HARNESS_NAME = "harness_lcb.py"
 HARNESS_SOURCE = Path(harness.__file__).read_bytes()
@@ -138,6 +138,13 @@ def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[P
 # ----------------------------------------------------------------------------- shards
 
 NO_CODE = Outcome("no_answer", "no code extracted")
+_TESTS_OF_SOURCE = {"deepcoder-public": "public", "livecodebench-public+private": "full"}
+
+
+def which_tests(problem: dict[str, Any]) -> str | None:
+    """Which tests grade a problem: ``full`` (public + private) or ``public`` (public only)."""
+    meta = problem.get("metadata") or {}
+    return meta.get("tests") or _TESTS_OF_SOURCE.get(str(meta.get("tests_source")))
 
 
 def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]], ctx: VerifyContext, *,
@@ -147,7 +154,8 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     Samples need ``problem_id``, ``sample_index`` and ``text`` (what the model wrote after the
     prompt's prefill) or ``solution`` (a full program, used as is). Reads ``ctx.bench``:
     ``timeout`` (seconds per test, default 6 as lcb_runner), ``memory_mb`` (default: the sandbox
-    section's), ``prompt`` (whose prefill the samples continue; default ``livecodebench``);
+    section's), ``prompt`` (the code prompt's name: whose prefill the samples continue, and whether
+    the program follows a ``</think>``; default ``livecodebench``);
     ``ctx.sandbox`` is the config's ``sandbox:`` section. ``sandbox`` injects a ready backend
     (tests, benchmarks). Identical programs of one problem run once.
     """
@@ -156,19 +164,25 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     timeout = float(bench_cfg.get("timeout", DEFAULT_TIMEOUT))
     memory_mb = int(bench_cfg.get("memory_mb", settings.memory_mb))
     prompt_kind = str(bench_cfg.get("prompt") or "livecodebench")
+    thinks = prompt_thinks(prompt_kind)  # a reasoning model's program comes after its </think>
     box = sandbox if sandbox is not None else make_sandbox(settings)  # ConfigError if unavailable: no fallback
 
     extracted: list[str] = []
+    why_none: list[str] = []
     jobs: dict[tuple[str, str], None] = {}
     for sample in samples:
         if sample["problem_id"] not in problems:
             raise DataError(f"sample {sample.get('sample_index')}: unknown problem {sample['problem_id']!r}")
         problem = problems[sample["problem_id"]]
+        why = ""
         if isinstance(sample.get("solution"), str):
             code = sample["solution"]
+        elif thinks:
+            code, why = reasoning_program(sample.get("text") or "")
         else:
             code = extract_code(sample.get("text"), prompt_prefill(problem, prompt_kind))
         extracted.append(code)
+        why_none.append(why or NO_CODE[1])
         if code.strip():
             jobs.setdefault((sample["problem_id"], code), None)
 
@@ -192,7 +206,7 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     with ThreadPoolExecutor(max_workers=n_workers) as pool:  # sandboxes are subprocesses: threads suffice
         outcomes = {k: v for part in pool.map(work, batches) for k, v in part}
     rows = []
-    for sample, code in zip(samples, extracted):
-        status, detail = outcomes[(sample["problem_id"], code)] if code.strip() else NO_CODE
-        rows.append(verdict_row(sample, status, extracted=code, detail=detail))
+    for sample, code, why in zip(samples, extracted, why_none):
+        status, detail = outcomes[(sample["problem_id"], code)] if code.strip() else (NO_CODE[0], why)
+        rows.append(verdict_row(sample, status, extracted=code, detail=detail, tests=which_tests(problems[sample["problem_id"]])))
     return rows
