@@ -22,6 +22,8 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/verify.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/analysis_inputs.smk"
+include: "workflow/rules/analyses.smk"
 include: "workflow/rules/figures.smk"
 
 

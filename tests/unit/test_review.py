@@ -132,8 +132,8 @@ def test_judge_prompts_and_suggestions(tmp_path: Path) -> None:
         {"problem_id": records[2]["id"], "sample_index": 0, "seed": 0, "text": "\\boxed{ unsure }"},
     ])
     got = judge_suggestions([str(tmp_path / "judge.parquet")], chains)
-    assert sorted(got.values()) == ["invalid", "unsure"]
+    assert sorted(got.values()) == ["invalid", "none", "unsure"]  # the second answer holds no mark
     applied = {k: "invalid" for k in got}
     row = review_summary(RUN, table, chains, applied, set(), got, 0.11)
-    assert (row["judge_suggested"], row["judge_agrees"]) == (2, 1)
+    assert (row["judge_answered"], row["judge_suggested"], row["judge_agrees"]) == (3, 2, 1)
     assert np.isfinite(row["pass_at_n"])

@@ -49,7 +49,7 @@ def _runs_regex(runs):
     return "|".join(alternatives) if alternatives else "(?!x)x"
 
 
-FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] != "coverage_table"]
+FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] in ("passk_curves", "accuracy_histogram", "perplexity")]
 FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
 FIGURES_FILTERED = [f for f, spec in config["figures"].items() if spec.get("filter")]
 FIGURES_PERPLEXITY = [f for f, spec in config["figures"].items() if spec["kind"] == "perplexity"]
@@ -267,6 +267,8 @@ def plot_settings(wildcards):
 
 def figure_outputs(figure):
     """The files a figure target builds."""
+    if config["figures"][figure]["kind"] in ANALYSIS_KINDS:  # workflow/rules/analyses.smk
+        return analysis_figure_outputs(figure)
     if config["figures"][figure]["kind"] == "coverage_table":
         return [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
     return [f"results/figures/{figure}.png", f"results/figures/{figure}.pdf", f"results/figures/{figure}.csv"]

@@ -41,8 +41,10 @@ import numpy as np
 from passk.analysis.tables import read_problems_csv
 from passk.errors import ConfigError, DataError
 from passk.io import iter_jsonl, read_json, write_jsonl
+from passk.records.problems import load_problems
 from passk.records.samples import read_samples
 from passk.records.verdicts import read_verdicts
+from passk.schema import figure_option_defaults
 
 MARKS: tuple[str, ...] = ("valid", "invalid", "unsure")
 MARKS_FORMAT = "passk-cot-review"
@@ -201,7 +203,7 @@ def problem_verdict(chain_marks: Sequence[str | None]) -> str:
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "label", "model", "benchmark", "setting", "max_accuracy", "problems", "rare", "rare_valid", "rare_unsure", "rare_invalid",
     "rare_unreviewed", "chains", "chains_valid", "chains_invalid", "chains_unsure", "chains_unmarked", "stale_marks",
-    "judge_suggested", "judge_agrees", "pass_at_n", "cot_valid_pass_at_n",
+    "judge_answered", "judge_suggested", "judge_agrees", "pass_at_n", "cot_valid_pass_at_n",
 )
 
 
@@ -232,7 +234,7 @@ def review_summary(run: dict[str, str], problems_csv: str, chains: Sequence[dict
         by_problem.setdefault(c["problem_id"], []).append(applied.get(chain_key(c)))
     outcomes = [problem_verdict(marks) for marks in by_problem.values()]
     chain_marks = [applied.get(chain_key(c)) for c in mine]
-    judged = [(suggestions[chain_key(c)], applied.get(chain_key(c))) for c in mine if chain_key(c) in suggestions]
+    judged = [(suggestions[chain_key(c)], applied.get(chain_key(c))) for c in mine if suggestions.get(chain_key(c), NO_JUDGE_MARK) != NO_JUDGE_MARK]
     ns, cs, cs_valid = cot_valid_counts(problems_csv, chains, applied, run)
     return {
         "label": run.get("label", run["model"]), "model": run["model"], "benchmark": run["benchmark"], "setting": run["setting"],
@@ -241,7 +243,7 @@ def review_summary(run: dict[str, str], problems_csv: str, chains: Sequence[dict
         "chains": len(mine), "chains_valid": chain_marks.count("valid"), "chains_invalid": chain_marks.count("invalid"),
         "chains_unsure": chain_marks.count("unsure"), "chains_unmarked": chain_marks.count(None),
         "stale_marks": sum(1 for key in stale if key[:3] == key3),
-        "judge_suggested": len(judged), "judge_agrees": sum(1 for s, m in judged if m is not None and s == m),
+        "judge_answered": sum(1 for c in mine if chain_key(c) in suggestions), "judge_suggested": len(judged), "judge_agrees": sum(1 for s, m in judged if m is not None and s == m),
         "pass_at_n": float(np.mean(cs > 0)), "cot_valid_pass_at_n": float(np.mean(cs_valid > 0)),
     }
 
@@ -268,14 +270,53 @@ def judge_problems(chains: Sequence[dict[str, Any]], problems: dict[str, dict[st
     return out
 
 
+NO_JUDGE_MARK = "none"
+
+
 def judge_suggestions(sample_paths: Sequence[str], chains: Sequence[dict[str, Any]]) -> dict[ChainKey, str]:
-    """The judge's mark for each chain it answered with a boxed valid/invalid/unsure (its last)."""
+    """The judge's mark for each chain it answered: the last boxed valid/invalid/unsure of its
+    answer, or ``NO_JUDGE_MARK`` when the answer holds none (shown as such, never counted)."""
     by_id = {chain_id(chain_key(c)): chain_key(c) for c in chains}
     out: dict[ChainKey, str] = {}
     for path in sample_paths:
         for s in sorted(read_samples(path), key=lambda r: (r["problem_id"], r["sample_index"])):
             key = by_id.get(s["problem_id"])
+            if key is None or key in out:
+                continue
             found = _JUDGE_VERDICT.findall(s["text"] or "")
-            if key is not None and found and key not in out:
-                out[key] = found[-1].lower()
+            out[key] = found[-1].lower() if found else NO_JUDGE_MARK
     return out
+
+
+# --- a review figure's runs (its spec: ``passk.config.figures.figure_spec``), for the workflow's rules
+
+
+def review_runs(spec: dict[str, Any]) -> list[dict[str, str]]:
+    """The runs of a review figure in display order (group by group, benchmark by benchmark), with
+    each curve's label and role and the benchmark's label."""
+    return [{"model": entry["model"], "benchmark": bench["name"], "setting": entry["settings"][bench["name"]], "label": entry["label"],
+             "role": entry["role"], "bench_label": bench["label"]}
+            for group in spec["groups"] for bench in spec["benchmarks"] for entry in group]
+
+
+def select_review(spec: dict[str, Any], *, problems: Sequence[str], verdicts: Sequence[Sequence[str]], samples: Sequence[Sequence[str]],
+                  out_jsonl: str) -> None:
+    """Write the chains to review of every run of a review figure (``select_chains``); ``problems``,
+    ``verdicts`` and ``samples`` are per run, in the order of ``spec["runs"]``."""
+    max_accuracy = float({**figure_option_defaults("review"), **(spec.get("review") or {})}["max_accuracy"])
+    by_run = {tuple(r): (p, v, s) for r, p, v, s in zip(spec["runs"], problems, verdicts, samples)}
+    chains = []
+    for run in review_runs(spec):
+        p, v, s = by_run[(run["model"], run["benchmark"], run["setting"])]
+        chains += select_chains(run, p, v, s, max_accuracy)
+    write_chains(chains, out_jsonl)
+
+
+def write_judge_problems(chains_jsonl: str, problem_files: dict[str, str], out_jsonl: str) -> None:
+    """The judge model's prompts as a problem file, one per chain (``judge_problems``)."""
+    chains = read_chains(chains_jsonl)
+    problems = {bench: load_problems(path) for bench, path in problem_files.items()}
+    records = judge_problems(chains, problems)
+    if not records:  # nothing to judge; one harmless record keeps the sampling stage's file valid
+        records = [{"id": "none", "index": 0, "benchmark": "review:none", "question": "There is nothing to review. Reply \\boxed{unsure}."}]
+    write_jsonl(out_jsonl, records)

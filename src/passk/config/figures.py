@@ -36,4 +36,6 @@ def figure_spec(config: dict[str, Any], figure: str) -> dict[str, Any]:
         "filter": fig.get("filter"),
         "problems": fig.get("problems"),
         "per_problem": fig.get("per_problem", 16),
+        # the analyses' options (passk.figures.analysis_kinds), only where a figure has them
+        **{key: fig[key] for key in ("cover", "noise", "plan", "review") if key in fig},
     }
