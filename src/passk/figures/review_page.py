@@ -24,7 +24,7 @@ from typing import Any
 
 from latex2mathml.converter import convert as latex_to_mathml
 
-from passk.analysis.review import ChainKey, chain_id, chain_key
+from passk.analysis.review import NO_JUDGE_MARK, ChainKey, chain_id, chain_key
 from passk.io import write_text
 
 HERE = Path(__file__).resolve().parent
@@ -182,8 +182,9 @@ def write_review_page(
                 cid = chain_id(key)
                 name = html.escape(f"mark-{cid}", quote=True)
                 suggestion = suggestions.get(key)
+                said = "gave no mark" if suggestion == NO_JUDGE_MARK else f"suggests: {html.escape(suggestion or '')}"
                 hint = (f'<span class="suggestion" title="a suggestion of the judge model, not a mark">judge '
-                        f'{html.escape(judge_label or "")} suggests: {html.escape(suggestion)}</span>') if suggestion else ""
+                        f'{html.escape(judge_label or "")} {said}</span>') if suggestion else ""
                 radios = "".join(
                     f'<label><input type="radio" name="{name}" value="{m}"> {m}</label>' for m in ("valid", "invalid", "unsure"))
                 body.append(f'<section class="chain" data-id="{html.escape(cid, quote=True)}" data-mark="{marks.get(key, "")}">')
