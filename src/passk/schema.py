@@ -37,3 +37,9 @@ def section_defaults(section: str) -> dict[str, Any]:
 def section_keys(section: str) -> tuple[str, ...]:
     """Every key a top-level config section may hold."""
     return tuple(_schema()["properties"][section].get("properties", {}))
+
+
+def figure_option_defaults(option: str) -> dict[str, Any]:
+    """``{key: default}`` of a figure's option object (``figures.<name>.<option>``, e.g. ``review``)."""
+    props = _schema()["properties"]["figures"]["additionalProperties"]["properties"][option].get("properties", {})
+    return {key: copy.deepcopy(spec["default"]) for key, spec in props.items() if "default" in spec}

@@ -87,8 +87,11 @@ def test_smoke_plan_with_the_slurm_profile_needs_no_cores_and_no_gpus(tmp_path: 
 
 SLOTS_PER_CPU = 4
 # What goes through sbatch, and what the workflow keeps on the submit host (`localrule: True`).
-CLUSTER_RULES = {"sample", "verify", "code_groundtruth", "perplexity"}  # the smoke config has no sample_block
-LOCAL_RULES = {"all", "get_model", "prepare_benchmark", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "sampling_report"}
+CLUSTER_RULES = {"sample", "verify", "code_groundtruth", "perplexity", "review_judge"}  # the smoke config has no sample_block
+LOCAL_RULES = {"all", "get_model", "prepare_benchmark", "pass_at_k", "plot_figure", "coverage_table", "guess_filter", "sampling_report",
+               # the analyses beyond the paper (issue 15)
+               "answer_table", "base_tests_table", "test_strength_figure", "cover_figure", "diversity_figure", "noise_figure",
+               "plan_samples", "review_select", "review_judge_prompts", "cot_review"}
 
 NEEDS_SLURM = pytest.mark.skipif(
     os.environ.get("PASSK_TEST_SLURM") != "1" or os.geteuid() != 0,

@@ -75,7 +75,7 @@ def _runs_regex(runs):
     return "|".join(alternatives) if alternatives else "(?!x)x"
 
 
-FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "training_curves", "verifier_panel")]
+FIGURES_PLOTTED = [f for f, spec in config["figures"].items() if spec["kind"] in ("passk_curves", "accuracy_histogram", "perplexity", "checkpoint_curves")]
 FIGURES_TABLED = [f for f, spec in config["figures"].items() if spec["kind"] == "coverage_table"]
 FIGURES_FILTERED = [f for f, spec in config["figures"].items() if spec.get("filter")]
 FIGURES_PERPLEXITY = [f for f, spec in config["figures"].items() if spec["kind"] == "perplexity"]
@@ -310,6 +310,8 @@ def plot_settings(wildcards):
 def figure_outputs(figure):
     """The files a figure target builds."""
     kind = config["figures"][figure]["kind"]
+    if kind in ANALYSIS_KINDS:  # workflow/rules/analyses.smk
+        return analysis_figure_outputs(figure)
     if kind in ("coverage_table", "checkpoint_table"):
         return [f"results/tables/{figure}.md", f"results/tables/{figure}.csv"]
     pairs = [f"results/tables/pairs/{figure}.md", f"results/tables/pairs/{figure}.csv"] if figure in FIGURES_PAIRED else []

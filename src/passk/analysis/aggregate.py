@@ -11,7 +11,8 @@ every one of 2048 k values would cost 2048 × 1000 means for no visible gain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -79,28 +80,36 @@ class VerdictCounts:
                 np.array([self.c.get(p, 0) for p in order], dtype=np.int64))
 
 
-def aggregate(
-    verdict_paths: list[str],
+@dataclass(frozen=True)
+class RunVerdicts:
+    """The verdicts of one run, counted: problems in benchmark order, their 0-based indices, counts."""
+
+    order: list[str]
+    index_of: dict[str, int]
+    counts: VerdictCounts
+    tests: dict[str, set[str]]  # problem id -> which tests decided its verdicts (``full``, ``public``, ``base+plus``)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(ns, cs)`` in benchmark order."""
+        return self.counts.arrays(self.order)
+
+
+def scan_run(
+    verdict_paths: Sequence[str],
     problems_path: str,
-    out_problems_csv: str,
-    out_curve_csv: str,
     *,
     n_expected: int | None = None,
-    n_boot: int = CI_N_BOOT,
-    seed: int = CI_SEED,
-    level: float = CI_LEVEL,
-) -> None:
-    """Count verdicts per problem and write the per-problem table and the pass@k curve (both say
-    which tests decided the verdicts: ``tests``, e.g. ``public`` for LiveCodeBench without its
-    private tests).
+    visit: Callable[[dict[str, Any]], None] | None = None,
+) -> RunVerdicts:
+    """Read and count the verdict shards of one run, strictly; ``visit(row)`` sees every verdict.
 
     Raises DataError, naming the file(s), for: a verdict whose problem id is not in
     ``problems_path``; a problem with no verdicts (a missing shard would otherwise shrink the
     benchmark silently); a duplicate ``(problem_id, sample_index)`` within or across shards (a
     shard listed twice would double n); a null ``correct`` or an unknown ``status``; and, when
-    ``n_expected`` is given, any problem whose n differs from it. Without ``n_expected`` the
-    problems may have different n and the curve stops at the smallest n (pass@k needs k ≤ n for
-    every problem).
+    ``n_expected`` is given, any problem whose n differs from it. Every table made from a run's
+    verdicts (the pass@k curve, the answer and base-test tables) reads them through here, so they
+    cannot disagree about what a run holds.
     """
     if not verdict_paths:
         raise DataError(f"no verdict files given for {problems_path}")
@@ -125,6 +134,8 @@ def aggregate(
             counts.add(pid, int(bool(row["correct"])), status=row["status"])
             if row.get("tests"):
                 tests.setdefault(pid, set()).add(str(row["tests"]))
+            if visit is not None:
+                visit({**row, "path": str(path)})
 
     files = ", ".join(str(p) for p in verdict_paths)
     n_of = {pid: counts.n.get(pid, 0) for pid in index_of}
@@ -139,11 +150,31 @@ def aggregate(
                 f"[{files}]: {len(wrong)} problem(s) do not have n_expected={n_expected} verdicts: {detail}"
                 + (" …" if len(wrong) > 5 else "")
             )
-
     order = sorted(index_of, key=lambda p: (index_of[p], p))
-    problem_rows = [[pid, index_of[pid], counts.n[pid], counts.c[pid], *counts.status[pid], tests_label(tests.get(pid, ()))] for pid in order]
-    ns, cs = counts.arrays(order)
-    run_tests = tests_label(t for values in tests.values() for t in values)
+    return RunVerdicts(order=order, index_of=index_of, counts=counts, tests=tests)
+
+
+def aggregate(
+    verdict_paths: list[str],
+    problems_path: str,
+    out_problems_csv: str,
+    out_curve_csv: str,
+    *,
+    n_expected: int | None = None,
+    n_boot: int = CI_N_BOOT,
+    seed: int = CI_SEED,
+    level: float = CI_LEVEL,
+) -> None:
+    """Count verdicts per problem (strictly: ``scan_run``) and write the per-problem table and the
+    pass@k curve (both say which tests decided the verdicts: ``tests``, e.g. ``public`` for
+    LiveCodeBench without its private tests). Without ``n_expected`` the problems may have different n and the curve stops at
+    the smallest n (pass@k needs k ≤ n for every problem)."""
+    run = scan_run(verdict_paths, problems_path, n_expected=n_expected)
+    counts, index_of = run.counts, run.index_of
+    problem_rows = [[pid, index_of[pid], counts.n[pid], counts.c[pid], *counts.status[pid], tests_label(run.tests.get(pid, ()))]
+                    for pid in run.order]
+    ns, cs = run.arrays()
+    run_tests = tests_label(t for values in run.tests.values() for t in values)
     rows = curve_rows(ns, cs, n_boot=n_boot, seed=seed, level=level, tests=run_tests)
 
     # Write the curve last: a rule that checks the curve exists implies the table does too.

@@ -109,3 +109,40 @@ def read_curve_tests(path: str | os.PathLike[str]) -> str:
         for row in csv.DictReader(fh):
             return str(row.get("tests") or "")
     return ""
+# ---------------------------------------------------------------------------------------------
+# Per-run tables of the analyses beyond the paper (issue 15), one row per problem in index order:
+#
+# answers.csv (``passk.analysis.diversity``): what a run answered, problem by problem::
+#
+#     problem_id,index,n,c,no_answer,distinct_answers,distinct_correct,answer_classes,entropy_bits,
+#     top_answer,top_share
+#
+# base_tests.csv (``passk.analysis.test_strength``, code runs): how many samples passed the
+# benchmark's base tests (``c_base``; HumanEval's own tests beside HumanEval+'s) and how many
+# verdicts do not say (``base_unknown``: killed before any test reported)::
+#
+#     problem_id,index,n,c,c_base,base_unknown
+
+ANSWER_COLUMNS: tuple[str, ...] = ("problem_id", "index", "n", "c", "no_answer", "distinct_answers", "distinct_correct",
+                                   "answer_classes", "entropy_bits", "top_answer", "top_share")
+BASE_TESTS_COLUMNS: tuple[str, ...] = ("problem_id", "index", "n", "c", "c_base", "base_unknown")
+
+
+def read_typed_csv(path: str | os.PathLike[str], types: dict[str, type]) -> list[dict[str, Any]]:
+    """Rows of a CSV with the given columns converted (``int``, ``float``, ``str``); a missing
+    column or a value that does not convert is a DataError naming ``file:line``."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    with open(p, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in types if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(f"{p}: missing columns {missing} (has {reader.fieldnames})")
+        rows = []
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                rows.append({key: kind(row[key]) for key, kind in types.items()})
+            except (TypeError, ValueError):
+                raise DataError(f"{p}:{lineno}: a value does not convert to {types}") from None
+    return rows

@@ -89,6 +89,8 @@ def figure_spec(config: dict[str, Any], figure: str) -> dict[str, Any]:
         "k": fig.get("k"),
         "logs": fig.get("logs"),
         "transpose": bool(fig.get("transpose", False)),
+        # the analyses' options (passk.figures.analysis_kinds), only where a figure has them
+        **{key: fig[key] for key in ("cover", "noise", "plan", "review") if key in fig},
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from passk.config.analysis_figures import check_analysis_figure
 from passk.config.grid import curve_setting, figure_curves, figure_runs, shard_size, shards_per_job
 from passk.errors import ConfigError
 from passk.prompts import BENCHMARK_PROMPTS, CHAT_FORMATS, TEMPLATES, run_prompt
@@ -114,6 +115,7 @@ def check_config(config: dict[str, Any]) -> None:
             if int(n) % size:
                 raise ConfigError(f"config key {where}: n={n} is not a multiple of the shard size {size} (grow n by whole shards)")
     for fig_name, fig in config.get("figures", {}).items():
+        check_analysis_figure(config, fig_name, fig)
         if fig["kind"] in ("coverage_table", "perplexity") and (len(fig.get("benchmarks", [])) != 1 or [len(g) for g in fig.get("models", [])] != [2]):
             raise ConfigError(f"config key figures.{fig_name}: a {fig['kind']} figure needs one benchmark and one group of two models (base, then RL)")
         if fig["kind"] == "perplexity" and not fig.get("problems"):

@@ -39,7 +39,7 @@ PACKAGE = "passk"
 PACKAGE_ROOT = Path(passk.__file__).resolve().parent
 CUTS = frozenset({"passk.benchmarks.registry"})
 GLUE = frozenset({"passk.pipeline.rule"})
-_DATA_SUFFIXES = (".yaml", ".yml", ".json", ".txt", ".csv", ".jinja")
+_DATA_SUFFIXES = (".yaml", ".yml", ".json", ".txt", ".csv", ".jinja", ".js", ".css")
 
 
 def module_path(name: str, root: Path = PACKAGE_ROOT) -> Path | None:

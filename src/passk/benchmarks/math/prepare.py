@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from passk.benchmarks.math.gold import gold_from_record, question_from_record
+
+from passk.benchmarks.math.gold import gold_from_record, question_from_record, reference_solution
 from passk.errors import ConfigError, DataError
 from passk.io import atomic_path, iter_jsonl, sha256_file, write_jsonl
 
@@ -181,6 +182,9 @@ def load_records(path: Path, dataset: str, limit: int | None = None) -> list[dic
         for key in _METADATA_KEYS.get(dataset, ()):
             if key in rec:
                 meta[key] = rec[key]
+        solution = reference_solution(dataset, rec)
+        if solution:
+            meta["solution"] = solution  # the benchmark's worked solution, shown on the lucky-guess review page
         records.append({"id": f"{dataset}/{index}", "benchmark": "", "index": index, "question": question,
                         "answer": gold, "metadata": meta})
     if not records:
