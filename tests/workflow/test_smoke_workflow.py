@@ -126,7 +126,7 @@ def test_report_in_a_browser(built: Path) -> None:
         pytest.skip(why)
     shots = Path(os.environ.get("PASSK_REPORT_SCREENSHOTS") or built / "screenshots")
     found = inspect_report(report, shots)
-    figures = [f for f, spec in yaml.safe_load((built / "smoke.yaml").read_text())["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table")]
+    figures = [f for f, spec in yaml.safe_load((built / "smoke.yaml").read_text())["figures"].items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "plan")]
     assert sorted(found["image_widths"]) == sorted(f"{f}.png" for f in figures)
     assert all(width > 0 for width in found["image_widths"].values()), found["image_widths"]
     assert all(complete and width > 0 for _, complete, width in found["page_images"]), found["page_images"]
@@ -255,7 +255,7 @@ def test_plot_setting_reruns_only_the_plot(built: Path) -> None:
     config = write_config(built / "smoke-dpi.yaml", built / "smoke.yaml", lambda c: c["plot"].update(dpi=81))
     jobs = planned_jobs(built, config)
     figures = yaml.safe_load(config.read_text())["figures"]
-    drawn = {f for f, spec in figures.items() if spec["kind"] not in ("coverage_table", "checkpoint_table")}
+    drawn = {f for f, spec in figures.items() if spec["kind"] not in ("coverage_table", "checkpoint_table", "plan")}
     analyses = {"test_strength_figure", "cover_figure", "diversity_figure", "noise_figure", "cot_review"}  # the analyses' figures (issue 15)
     assert {j for j in jobs if not j.startswith("report_")} == {"plot_figure", "plot_training_log", "verifier_panel", "all", *analyses}, jobs
     assert {j for j in jobs if j.startswith("report_")} <= {f"report_{f}" for f in drawn}, jobs  # and the report's copies

@@ -455,16 +455,22 @@ def report_item_inputs(figure):
     }
 
 
+# Figures that are report items: every one but the sample-size plans (a config fragment, no figure).
+REPORTED_FIGURES = [f for f, spec in config["figures"].items() if spec["kind"] != "plan"]
+
+
 def report_outputs():
     """Every report item (so `all` builds them and `snakemake --report` finds them)."""
     out = ["results/report/comparison.html"]
-    for figure in config["figures"]:
+    for figure in REPORTED_FIGURES:
         kind = config["figures"][figure]["kind"]
         ext = "html" if kind in ("coverage_table", "checkpoint_table") else "png"
         out.append(f"results/report/{figure}/{figure}.{ext}")
         if figure in FIGURES_PAIRED:
             out.append(f"results/report/{figure}/pairs.html")
     return out
+
+
 # --- The math verifier panel (issue 15): verify.math_checkers beyond math_verify --------------
 # The workflow's verdicts are Math-Verify's (rule verify); each other checker listed gets its own
 # verdict shards and pass@k tables under results/checkers/{checker}/, for every math run.

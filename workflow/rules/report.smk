@@ -30,7 +30,7 @@ rule paper_comparison:
 
 # One rule per figure: the caption's path must be known when the rule is defined, and each figure's
 # caption is written by its own job (from the runs' provenance), so each figure gets its rule.
-for _figure in config["figures"]:
+for _figure in REPORTED_FIGURES:
     _kind = config["figures"][_figure]["kind"]
     _folder = f"results/report/{_figure}"
     _caption = os.path.join(os.path.abspath(_folder), "caption.rst")
