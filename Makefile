@@ -35,7 +35,7 @@ demo: install ## the smoke workflow end to end on the CPU (offline), then where 
 	@ls -1 results/figures/*.png results/tables/*.md 2>/dev/null | sed 's/^/  /'
 
 test: install ## unit, sandbox and end-to-end workflow tests (not the long measurements)
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q --durations=20
 
 test-all: install ## every test, including the long ones marked slow
 	$(BIN)/python -m pytest -q

@@ -12,9 +12,11 @@ import pytest
 import yaml
 
 from passk.benchmarks.registry import family
+from passk.benchmarks.vision import prepare as vision_prepare
 from passk.config import fit
 from passk.config import grid as pc
 from passk.config import validate as cv
+from passk.config.unfilled import skip_unfilled
 from passk.errors import ConfigError
 from passk.io import write_jsonl
 from passk.models.tiny import build_tiny_model
@@ -27,8 +29,11 @@ needs_data = pytest.mark.skipif(not (DATA / "math").is_dir(), reason="the staged
 
 
 def load(name: str) -> dict:
+    """A config as the workflow plans it: checked, and without the figures (and models) the user
+    has still to fill in (their own checkpoints: passk.config.unfilled)."""
     config = yaml.safe_load((REPO / "config" / name).read_text())
     cv.validate_schema(config)
+    skip_unfilled(config)
     cv.check_config(config)
     return config
 
@@ -87,8 +92,14 @@ def test_declared_bounds_cover_the_staged_problems(tmp_path: Path) -> None:
     for name, bench in config["benchmarks"].items():
         out = tmp_path / f"{name}.jsonl"
         spec = {"name": name, **bench, **({"allow_missing_tests": True} if bench["family"] == "livecodebench" else {})}
-        family(bench["family"]).prepare(name, spec, str(DATA), str(out))
-        records = [json.loads(line) for line in out.read_text().splitlines()]
+        if bench["family"] == "vision":  # MathVista's images are not staged: the problem texts from the annotations
+            annotation, _ = vision_prepare.annotation_file(name, spec, str(DATA), fetch=False)
+            assert annotation is not None, name
+            free = vision_prepare._free_form_records(annotation, bench["dataset"])
+            records = [{"question": vision_prepare.mathvista_query(r, name) if bench["dataset"] == "mathvista" else r["question"]} for r in free]
+        else:
+            family(bench["family"]).prepare(name, spec, str(DATA), str(out))
+            records = [json.loads(line) for line in out.read_text().splitlines()]
         longest = max(len(r["question"].encode()) + len(((r.get("metadata") or {}).get("starter_code") or "").encode()) for r in records)
         assert longest <= bench["longest_problem_bytes"], name
 
@@ -172,18 +183,19 @@ def test_model_max_tokens_and_precedence() -> None:
 def test_user_supplied_models_skip_their_figures_with_a_message() -> None:
     config = load("config.yaml")
     config["models"]["my-rl"] = {"label": "My RL", "role": "rl", "template": "qwen-boxed",
-                                 "supply": "your own GRPO checkpoint of Qwen2.5-7B (set path: to its directory)"}
+                                 "supply": "your own GRPO checkpoint of Qwen2.5-7B"}
     config["figures"]["fig_mine"] = {"kind": "passk_curves", "benchmarks": ["math500"], "models": [["qwen2.5-7b", "my-rl"]]}
     cv.validate_schema(config)
-    cv.check_config(config)
-    skipped = pc.skipped_figures(config)
+    cv.check_config(config)  # a supply note stands for the source until it is filled in
+    filled = copy.deepcopy(config)
+    skipped = skip_unfilled(config)
     assert list(skipped) == ["fig_mine"]
-    assert "my-rl" in skipped["fig_mine"] and "your own GRPO checkpoint" in skipped["fig_mine"] and "path" in skipped["fig_mine"]
-    assert "fig_mine" not in pc.ready_figures(config)
+    assert "models.my-rl.path" in skipped["fig_mine"] and "your own GRPO checkpoint" in skipped["fig_mine"]
+    assert "fig_mine" not in config["figures"] and "my-rl" not in config["models"]
     assert all(r.model != "my-rl" for r in pc.all_runs(config))
     fit.check_fit(config, pc.all_runs(config))  # the rest of the grid still plans
-    config["models"]["my-rl"]["path"] = "/checkpoints/grpo-450"  # filled in: the figure is planned
-    assert "fig_mine" in pc.ready_figures(config)
-    del config["models"]["my-rl"]["supply"], config["models"]["my-rl"]["path"]
+    filled["models"]["my-rl"]["path"] = "/checkpoints/grpo-450"  # filled in: the figure is planned
+    assert skip_unfilled(filled) == {} and "fig_mine" in filled["figures"]
+    del filled["models"]["my-rl"]["supply"], filled["models"]["my-rl"]["path"]
     with pytest.raises(ConfigError, match="give exactly one of hf_id, path, tiny.*supply"):
-        cv.check_config(config)
+        cv.check_config(filled)

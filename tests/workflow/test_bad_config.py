@@ -56,7 +56,7 @@ def test_a_figure_waiting_for_a_user_model_is_skipped_with_a_message(tmp_path: P
     env = {"PASSK_DATA_DIR": str(REPO.parent / "shared" / "data")} if not os.environ.get("PASSK_DATA_DIR") else {}
     proc = snakemake(tmp_path, "-n", config=config, env=env)
     out = proc.stdout + proc.stderr
-    assert "figure fig_mine is skipped until you supply my-rl" in out and "your RL checkpoint of the tiny base" in out
+    assert "NOTE: figure fig_mine is skipped until you fill in: set models.my-rl.path" in out and "your RL checkpoint of the tiny base" in out
     assert "results/figures/fig_mine.png" not in out and "results/figures/fig2_math.png" in out
     asked = snakemake(tmp_path, "-n", "fig_mine", config=config, env=env, check=False)
-    assert asked.returncode != 0 and "figure fig_mine is skipped until you supply my-rl" in asked.stdout + asked.stderr
+    assert asked.returncode != 0 and "figure fig_mine is skipped until you fill in: set models.my-rl.path" in asked.stdout + asked.stderr

@@ -33,7 +33,7 @@ rule pass_at_k_checker:
         problems="results/checkers/{checker}/passk/{model}/{bench}/{setting}/problems.csv",
     wildcard_constraints:
         checker=_alternation(PANEL_CHECKERS),
-        model=_runs_regex(MATH_RUNS),
+        model=_runs_regex(PANEL_RUNS),
     params:
         n=lambda wc: run_shards(wc).n,
         code=code_version("aggregate_checker.py"),

@@ -473,12 +473,13 @@ def report_outputs():
 
 # --- The math verifier panel (issue 15): verify.math_checkers beyond math_verify --------------
 # The workflow's verdicts are Math-Verify's (rule verify); each other checker listed gets its own
-# verdict shards and pass@k tables under results/checkers/{checker}/, for every math run.
+# verdict shards and pass@k tables under results/checkers/{checker}/, for the runs a verifier_panel
+# figure shows (no other run pays for the panel).
 
 MATH_CHECKERS = list(config["verify"]["math_checkers"])
 PANEL_CHECKERS = [c for c in MATH_CHECKERS if c != "math_verify"]
 FIGURES_PANEL = [f for f, spec in config["figures"].items() if spec["kind"] == "verifier_panel"]
-MATH_RUNS = [r for r in RUNS if config["benchmarks"][r.benchmark]["family"] == "math"]
+PANEL_RUNS = list({(r.model, r.benchmark, r.setting): r for f in FIGURES_PANEL for r in pc.figure_runs(config, f)}.values())
 
 
 def verify_settings():
@@ -506,8 +507,8 @@ def checker_run_verdicts(wildcards):
 
 
 def panel_outputs():
-    """The pass@k tables of every math run under every extra checker (rule all)."""
-    return [checker_run_file(c, r, "curve.csv") for c in PANEL_CHECKERS for r in MATH_RUNS]
+    """The pass@k tables of every run of a verifier panel under every extra checker (rule all)."""
+    return [checker_run_file(c, r, "curve.csv") for c in PANEL_CHECKERS for r in PANEL_RUNS]
 
 
 def verifier_panel_inputs(wildcards):

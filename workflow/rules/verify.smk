@@ -27,7 +27,7 @@ rule verify_checker:
         "results/checkers/{checker}/verdicts/{model}/{bench}/{setting}/shard-{shard}.parquet",
     wildcard_constraints:
         checker=_alternation(PANEL_CHECKERS),
-        model=_runs_regex(MATH_RUNS),
+        model=_runs_regex(PANEL_RUNS),
     params:
         bench=lambda wc: bench_slice(wc.bench),
         verify=verify_settings(),
