@@ -73,9 +73,10 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
                                     lambda n=len(inputs): RecordJudge(n)))
         return run_programs(sandbox, limits, RECORD, programs)
 
-    def failed(problem: dict[str, Any], which: str, judge: RecordJudge) -> str:
-        """Why a record run is incomplete; a DataError when the canonical solution itself failed."""
-        i = len(judge.outputs)
+    def failed(problem: dict[str, Any], which: str, judge: RecordJudge, offset: int = 0) -> str:
+        """Why a record run (of the inputs from ``offset`` on) is incomplete; a DataError when the
+        canonical solution itself failed."""
+        i = offset + len(judge.outputs)
         where = f"{problems_path}: canonical solution of {problem['id']}"
         e = judge.ended
         assert e is not None  # run_programs ends every program
@@ -99,21 +100,28 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         if len(got_plus.outputs) == len(plus):
             entry.update(plus=got_plus.outputs, plus_time=got_plus.times, plus_bytes=got_plus.sizes)
             return problem["id"], entry
-        # Input by input (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB encoded: evalplus fails its
-        # own canonical there too); only inputs beyond the limits are dropped, and listed.
-        failed(problem, "plus", got_plus)
+        # Resume after each input beyond the limits (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB
+        # encoded: evalplus fails its own canonical there too): the outputs before it stand as
+        # recorded, it is dropped and listed, and one run records the inputs after it. One more run
+        # per dropped input, never a run per input, and no input is run twice.
         kept, outputs, times, sizes, dropped = [], [], [], [], []
-        singles = record(problem, [[value] for value in plus])
-        for i, single in enumerate(singles):
-            if len(single.outputs) == 1:
-                kept.append(i)
-                outputs += single.outputs
-                times += single.times
-                sizes += single.sizes
-                continue
-            why = failed(problem, "plus", single).replace("plus input 0", f"plus input {i}")
+        start, run = 0, got_plus
+        while True:
+            done = len(run.outputs)
+            kept += range(start, start + done)
+            outputs += run.outputs
+            times += run.times
+            sizes += run.sizes
+            if start + done == len(plus):
+                break
+            i = start + done
+            why = failed(problem, "plus", run, offset=start)
             dropped.append({"index": i, "why": why})
             log.warning("%s: plus input %d dropped: the canonical solution %s", problem["id"], i, why)
+            start = i + 1
+            if start == len(plus):
+                break
+            (run,) = record(problem, [plus[start:]])
         entry.update(plus=outputs, plus_time=times, plus_bytes=sizes, plus_kept=kept, plus_dropped=dropped)
         return problem["id"], entry
 
