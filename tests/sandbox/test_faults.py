@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import threading
 import time
@@ -20,7 +18,7 @@ import time
 import pytest
 
 from passk.benchmarks.evalplus import execute as C
-from passk.benchmarks.evalplus.groundtruth import compute_groundtruth
+from passk.benchmarks.evalplus.groundtruth import compute_groundtruth, read_groundtruth
 from passk.errors import DataError, VerifierError
 from passk.io import write_jsonl
 from passk.sandbox import bwrap, session
@@ -93,7 +91,7 @@ def test_only_inputs_beyond_the_limits_are_dropped_and_each_is_listed(tmp_path, 
     problems = _problems(tmp_path, canonical, [[3, 4], [99, 0], [5, 6]])
     out = tmp_path / "gt.json.gz"
     compute_groundtruth(problems, out, {"memory_mb": 512})
-    gt = json.loads(gzip.open(out).read())
+    gt = read_groundtruth(out)
     entry = gt["tasks"]["Toy/0"]
     assert entry["plus"] == [7, 11] and entry["plus_kept"] == [0, 2]
     assert [d["index"] for d in entry["plus_dropped"]] == [1] and "time limit" in entry["plus_dropped"][0]["why"]
@@ -118,7 +116,7 @@ def test_inputs_beyond_the_limits_are_skipped_without_running_input_by_input(tmp
     problems = _problems(tmp_path, canonical, [[3, 4], [99, 0], [99, 1], [5, 6], [1, 1], [99, 2]])
     out = tmp_path / "gt.json.gz"
     compute_groundtruth(problems, out, {"memory_mb": 512})
-    entry = json.loads(gzip.open(out).read())["tasks"]["Toy/0"]
+    entry = read_groundtruth(out)["tasks"]["Toy/0"]
     assert entry["plus"] == [7, 11, 2] and entry["plus_kept"] == [0, 3, 4] and len(entry["plus_time"]) == 3
     assert [d["index"] for d in entry["plus_dropped"]] == [1, 2, 5]
     assert all("memory limit on plus input" in d["why"] for d in entry["plus_dropped"])

@@ -151,3 +151,35 @@ def test_cache_root_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv(groundtruth_cache.CACHE_ENV, str(tmp_path / "env"))
     assert groundtruth_cache.cache_root() == tmp_path / "env"
     assert groundtruth_cache.cache_root(str(tmp_path / "opt")) == tmp_path / "opt"
+
+
+def _entry(value: int) -> dict[str, Any]:
+    return {"base": [value], "plus": [value + 1], "base_time": [0.1], "plus_time": [0.2], "base_bytes": [1], "plus_bytes": [1]}
+
+
+def test_per_task_layout_reads_only_the_tasks_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "gt.json.gz"
+    with open(path, "wb") as fh:
+        evalplus_groundtruth.write_groundtruth(fh, {"format": 3}, {"A/0": _entry(1), "B/1": _entry(5), "C/2": _entry(9)})
+    whole = evalplus_groundtruth.read_groundtruth(path)
+    assert whole["meta"] == {"format": 3} and whole["tasks"]["B/1"] == _entry(5)
+    # Spoil B's member: a job that verifies A and C never reads it; one that needs B is told.
+    f = evalplus_groundtruth._GroundTruthFile(path)
+    offset, length = f.index["B/1"]
+    data = bytearray(path.read_bytes())
+    data[f.data_start + offset + 10 : f.data_start + offset + length - 8] = b"\0" * (length - 18)
+    spoiled = tmp_path / "spoiled.json.gz"
+    spoiled.write_bytes(bytes(data))
+    got = evalplus_groundtruth.load_groundtruth(str(spoiled), ["A/0", "C/2", "Z/9"])
+    assert sorted(got) == ["A/0", "C/2"] and got["C/2"]["plus"] == [10] and got["A/0"]["raw"] == [1, 2]
+    with pytest.raises(evalplus_groundtruth.DataError, match="unreadable ground truth"):
+        evalplus_groundtruth.load_groundtruth(str(spoiled), ["B/1"])
+    assert sorted(evalplus_groundtruth.load_groundtruth(str(path))) == ["A/0", "B/1", "C/2"]
+
+
+def test_format_2_files_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "old.json.gz"
+    with gzip.open(path, "wt") as fh:
+        json.dump({"meta": {"format": 2}, "tasks": {"A/0": _entry(3)}}, fh)
+    assert evalplus_groundtruth.load_groundtruth(str(path))["A/0"]["base"] == [3]
+    assert evalplus_groundtruth.read_groundtruth(path)["tasks"]["A/0"] == _entry(3)
