@@ -10,6 +10,19 @@ runs in its own subprocess whose process tree is sampled for peak RSS. Ground tr
 
 Prints samples/s of both, the ratio, peak memory of both, the agreement rate on pass/non-pass
 (evalplus "plus" = base and plus both pass) and every disagreement.
+
+``--real`` measures what a user bringing samples sees instead (issue 13), each tool through its
+command line, ground truth included: ``passk verify-code`` against ``evalplus.evaluate`` on the same
+samples and cores, each first cold (empty ground-truth caches: passk's ``--groundtruth-cache``,
+evalplus's ``$HOME/.cache``), then warm (caches kept). Its samples are a realistic mix built from the
+variants: per problem 10 samples, most wrong programs failing on an early test, every fourth
+problem with a sample that loops until its time limit, the rest correct; then a fixed share of the
+samples (25% and 0%, both reported) replaced by an exact copy of another sample of the same problem.
+
+    python benchmarks/verify_code.py --real --bench mbpp_plus --workers 2 [--limit-tasks 40] [--floor]
+
+``--limit-tasks N`` keeps the first N problems (and Mbpp/255, the one whose expected output cannot
+be held, for MBPP+) for both tools.
 """
 
 from __future__ import annotations
@@ -199,6 +212,123 @@ def evalplus_result_path(samples: Path) -> Path:
     return out
 
 
+# --real: the realistic mix and the cold/warm run of both command-line tools
+REAL_PER_PROBLEM = 10
+KEEP_ALWAYS = {"mbpp_plus": ["Mbpp/255"], "humaneval_plus": []}
+
+
+def loops(prog: str, entry: str) -> str:
+    """A program that never returns on its first test: it runs to its time limit."""
+    return prog + f"\n_orig_{entry} = {entry}\ndef {entry}(*a, **k):\n    while True:\n        pass\n"
+
+
+def real_mix(recs: list[dict], dup: float, seed: int = 13) -> list[dict]:
+    """Per problem ``REAL_PER_PROBLEM`` samples (see the module docstring), every one distinct
+    (a trailing comment numbers it); then ``round(dup * total)`` of them (not the looping ones),
+    chosen with a fixed seed, become an exact copy of another sample of the same problem."""
+    import random
+
+    rows = []
+    for n, r in enumerate(recs):
+        v = variants(r["prompt"] + r["canonical_solution"], r["entry_point"])
+        wrong = [v[k] for k in ("off_by_one", "wrong_return", "swapped_op", "crashing") if k in v]
+        progs = [("correct", v["canonical"]), ("correct", v["slow_correct"]), ("correct", v["canonical"]), ("correct", v["canonical"])]
+        if n % 4 == 0:
+            progs.append(("loops", loops(v["canonical"], r["entry_point"])))
+        while len(progs) < REAL_PER_PROBLEM:
+            progs.append(("wrong", wrong[len(progs) % len(wrong)]))
+        for j, (kind, prog) in enumerate(progs):
+            rows.append({"task_id": r["task_id"], "solution": f"{prog}\n# sample {j}\n", "kind": kind})
+    rng = random.Random(seed)
+    n_dup = round(dup * len(rows))
+    # the looping samples stay (the same time-outs at every share of duplicates); any other may be a copy
+    positions = sorted(rng.sample([i for i, r in enumerate(rows) if r["kind"] != "loops"], n_dup))
+    chosen = set(positions)
+    for i in positions:
+        start = i - i % REAL_PER_PROBLEM  # samples of one problem are consecutive, REAL_PER_PROBLEM each
+        sources = [k for k in range(start, start + REAL_PER_PROBLEM) if k not in chosen]
+        if sources:
+            rows[i] = dict(rows[rng.choice(sources)])
+    return [{**row, "sample_index": i} for i, row in enumerate(rows)]
+
+
+def real(args: argparse.Namespace) -> None:
+    """``--real``: both tools, cold then warm, at 25% and 0% duplicates, in one run."""
+    work = Path(args.work or tempfile.mkdtemp(prefix="passk-real-"))
+    work.mkdir(parents=True, exist_ok=True)
+    ds, rel, envvar = FILES[args.bench]
+    recs = [json.loads(x) for x in gzip.open(DATA / rel, "rt")]
+    if args.limit_tasks:
+        keep = {r["task_id"] for r in recs[: args.limit_tasks]} | set(KEEP_ALWAYS[args.bench])
+        recs = [r for r in recs if r["task_id"] in keep]
+    plain = work / f"{args.bench}.jsonl"  # both tools read this file: evalplus through its override
+    plain.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    py = sys.executable
+    print(f"{args.bench}: {len(recs)} problems, {REAL_PER_PROBLEM} samples each; workers={args.workers}; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
+    summary = []
+    for dup in (0.25, 0.0):
+        tag = f"dup{round(dup * 100)}"
+        rows = real_mix(recs, dup)
+        distinct = len({(r["task_id"], r["solution"]) for r in rows})
+        samples = work / f"samples_{tag}.jsonl"
+        samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        print(f"-- {round(dup * 100)}% duplicates: {len(rows)} samples, {distinct} distinct programs")
+        cache = work / f"passk_cache_{tag}"
+        home = work / f"evalplus_home_{tag}"
+        home.mkdir(exist_ok=True)
+        env_ours = dict(os.environ)
+        env_theirs = {**os.environ, envvar: str(plain), "HOME": str(home)}
+        env_theirs.pop("XDG_CACHE_HOME", None)
+        times: dict[tuple[str, str], float] = {}
+        verdicts: dict[str, dict] = {}
+        for phase in ("cold", "warm"):
+            out = work / f"passk_{tag}_{phase}.jsonl"
+            t, m, log = timed([py, "-m", "passk.cli", "verify-code", "--benchmark", args.bench, "--samples", str(samples),
+                               "--out", str(out), "--data-file", str(plain), "--workers", str(args.workers),
+                               "--groundtruth-cache", str(cache), "--work-dir", str(work / f"passk_work_{tag}")], env_ours)
+            times[("passk", phase)] = t
+            line = next((x for x in log.splitlines() if "ground truth:" in x), "")
+            print(f"passk    {phase}: {t:7.1f}s  {len(rows) / t:6.2f} samples/s  peak RSS {m / 2**20:5.0f} MiB  [{line.split('ground truth: ')[-1][:60]}]")
+            verdicts["passk"] = {r["sample_index"]: r["status"] == "correct" for r in map(json.loads, out.read_text().splitlines())}
+            res = evalplus_result_path(samples)
+            t, m, _ = timed([py, "-c", THEIRS, ds, str(samples), str(args.workers), "4.0", "4.0"], env_theirs)
+            times[("evalplus", phase)] = t
+            print(f"evalplus {phase}: {t:7.1f}s  {len(rows) / t:6.2f} samples/s  peak RSS {m / 2**20:5.0f} MiB")
+            ev = json.load(open(res))["eval"]
+            got: dict[tuple[str, str], bool] = {}
+            for tid, lst in ev.items():
+                for r in lst:
+                    got[(tid, r["solution"])] = r["base_status"] == "pass" and r["plus_status"] == "pass"
+            verdicts["evalplus"] = {r["sample_index"]: got.get((r["task_id"], r["solution"])) for r in rows}
+        agree = sum(1 for i in verdicts["passk"] if verdicts["passk"][i] == verdicts["evalplus"].get(i))
+        dis = sorted({rows[i]["task_id"] for i in verdicts["passk"] if verdicts["passk"][i] != verdicts["evalplus"].get(i)})
+        print(f"agreement (warm run): {agree}/{len(rows)} = {100 * agree / len(rows):.2f}%; disagreeing problems: {dis[:20]}")
+        for phase in ("cold", "warm"):
+            ratio = times[("evalplus", phase)] / times[("passk", phase)]
+            summary.append((round(dup * 100), phase, times[("passk", phase)], times[("evalplus", phase)], ratio))
+        if args.floor:
+            gt_path = next(cache.glob("*.json.gz"))
+            from passk.benchmarks.evalplus import groundtruth as G
+
+            canon = sum(sum(e["base_time"]) + sum(e["plus_time"]) for e in G.read_groundtruth(gt_path)["tasks"].values())
+            floor_out = work / f"floor_{tag}.json"
+            probs = next((work / f"passk_work_{tag}").glob("*.problems.jsonl"))
+            ours_samples = work / f"floor_samples_{tag}.jsonl"
+            # the bare harness has no clock: a looping program costs at least its first test's limit (>= 4 s)
+            ours_samples.write_text("".join(json.dumps(r) + "\n" for r in rows if r["kind"] != "loops"))
+            timed([py, "-c", FLOOR, str(probs), str(ours_samples), str(gt_path), str(floor_out), str(args.workers), "{}"], env_ours)
+            _, busy = json.load(open(floor_out))
+            n_loops = sum(1 for r in rows if r["kind"] == "loops")
+            busy += 4.0 * n_loops
+            print(f"floor: the programs' own run time {busy:.1f}s (with {n_loops} loops at 4 s) / {args.workers} workers = {busy / args.workers:.1f}s warm; "
+                  f"cold adds the canonical solutions' {canon:.1f}s / {args.workers} = {(busy + canon) / args.workers:.1f}s")
+    print("summary: duplicates, phase, passk s, evalplus s, speed-up (evalplus time / passk time)")
+    for d, phase, a, b, ratio in summary:
+        print(f"  {d:3d}%  {phase}  {a:7.1f}  {b:7.1f}  {ratio:5.2f}x")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     if "--bench" in sys.argv and sys.argv[sys.argv.index("--bench") + 1:][:1] == ["livecodebench"]:
         # LiveCodeBench has no evalplus peer: its samples/s come from benchmarks/verify_lcb.py
@@ -225,7 +355,13 @@ def main() -> None:
                     help="also time the bare harness (fork per program, no sandbox): the least any verifier needs")
     ap.add_argument("--exclude", nargs="*", default=[],
                     help="task ids passk does not run (evalplus still gets them: it insists on every task); reported apart")
+    ap.add_argument("--real", action="store_true",
+                    help="both tools' command lines, cold and warm, on a realistic mix at 25%% and 0%% duplicates (see the docstring)")
+    ap.add_argument("--limit-tasks", type=int, default=0, help="--real: the first N problems only (0: all; Mbpp/255 always)")
     args = ap.parse_args()
+    if args.real:
+        real(args)
+        return
     work = Path(args.work or tempfile.mkdtemp(prefix="passk-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     ds, rel, envvar = FILES[args.bench]

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import threading
 import time
@@ -20,7 +18,7 @@ import time
 import pytest
 
 from passk.benchmarks.evalplus import execute as C
-from passk.benchmarks.evalplus.groundtruth import compute_groundtruth
+from passk.benchmarks.evalplus.groundtruth import compute_groundtruth, read_groundtruth
 from passk.errors import DataError, VerifierError
 from passk.io import write_jsonl
 from passk.sandbox import bwrap, session
@@ -93,11 +91,38 @@ def test_only_inputs_beyond_the_limits_are_dropped_and_each_is_listed(tmp_path, 
     problems = _problems(tmp_path, canonical, [[3, 4], [99, 0], [5, 6]])
     out = tmp_path / "gt.json.gz"
     compute_groundtruth(problems, out, {"memory_mb": 512})
-    gt = json.loads(gzip.open(out).read())
+    gt = read_groundtruth(out)
     entry = gt["tasks"]["Toy/0"]
     assert entry["plus"] == [7, 11] and entry["plus_kept"] == [0, 2]
     assert [d["index"] for d in entry["plus_dropped"]] == [1] and "time limit" in entry["plus_dropped"][0]["why"]
     assert gt["meta"]["dropped_plus_inputs"] == {"Toy/0": entry["plus_dropped"]}
+
+
+@needs_bwrap
+def test_inputs_beyond_the_limits_are_skipped_without_running_input_by_input(tmp_path, monkeypatch):
+    """Mbpp/255's case: the run resumes after each input the canonical solution cannot run within
+    the limits, so there is one more program per dropped input, never one per input."""
+    from passk.benchmarks.evalplus import groundtruth as G
+
+    programs: list[int] = []
+    real = G.run_programs
+
+    def counting(sandbox, limits, harness, batch):
+        programs.extend(len(p.task["inputs"]) for p in batch)
+        return real(sandbox, limits, harness, batch)
+
+    monkeypatch.setattr(G, "run_programs", counting)
+    canonical = "    if a == 99:\n        raise MemoryError\n    return a + b\n"  # what an output too big to hold raises
+    problems = _problems(tmp_path, canonical, [[3, 4], [99, 0], [99, 1], [5, 6], [1, 1], [99, 2]])
+    out = tmp_path / "gt.json.gz"
+    compute_groundtruth(problems, out, {"memory_mb": 512})
+    entry = read_groundtruth(out)["tasks"]["Toy/0"]
+    assert entry["plus"] == [7, 11, 2] and entry["plus_kept"] == [0, 3, 4] and len(entry["plus_time"]) == 3
+    assert [d["index"] for d in entry["plus_dropped"]] == [1, 2, 5]
+    assert all("memory limit on plus input" in d["why"] for d in entry["plus_dropped"])
+    assert "plus input 5" in entry["plus_dropped"][2]["why"]
+    # base, all plus; then resumed after input 1 (inputs 2-5) and after input 2 (inputs 3-5); none after the last
+    assert programs == [1, 6, 4, 3]
 
 
 @needs_bwrap

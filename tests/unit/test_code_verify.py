@@ -229,7 +229,8 @@ def test_verify_code_command(tmp_path):
     one = tmp_path / "one.jsonl.gz"
     with gzip.open(one, "wt") as fh:
         fh.write(json.dumps(first) + "\n")
-    rc = main(["verify-code", "--benchmark", "mbpp_plus", "--samples", str(samples), "--out", str(out), "--data-file", str(one), "--work-dir", str(tmp_path / "w"), "--workers", "2"])
+    rc = main(["verify-code", "--benchmark", "mbpp_plus", "--samples", str(samples), "--out", str(out), "--data-file", str(one), "--work-dir", str(tmp_path / "w"), "--workers", "2",
+               "--groundtruth-cache", str(tmp_path / "cache")])
     assert rc == 0
     got = [json.loads(x) for x in out.read_text().splitlines()]
     assert [g["sample_index"] for g in got] == [1, 7]

@@ -15,9 +15,11 @@ import os
 import platform
 import threading
 import time
+import zlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from passk.benchmarks.evalplus.execute import HARNESS_NAME, HARNESS_SOURCE, not_none_task
 from passk.benchmarks.evalplus.judge import RecordJudge
@@ -31,9 +33,9 @@ from passk.sandbox.settings import SandboxSettings, make_sandbox
 
 log = logging.getLogger(__name__)
 
-_gt_cache: dict[str, dict[str, Any]] = {}
+_gt_cache: dict[str, _GroundTruthFile] = {}
 _gt_lock = threading.Lock()
-FORMAT = 2
+FORMAT = 3  # 3: the per-task layout (write_groundtruth); 2 (one JSON object) is still read
 RECORD_TEST_SECONDS = 300.0  # one canonical call; beyond it the input is dropped (plus) or the ground truth stops (base)
 RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=1 << 30, total_cap=3 << 30)  # Mbpp/255's input 85 alone is 1.15 GB
 
@@ -41,11 +43,13 @@ RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=1 << 30, total_cap=3 << 
 def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | os.PathLike[str], sandbox_cfg: dict[str, Any]) -> None:
     """Run every canonical solution once in the sandbox; write expected outputs and per-test runtimes.
 
-    Output (gzipped JSON, written atomically): ``{"meta": {...}, "tasks": {task_id: {"base": [...],
-    "plus": [...], "base_time": [...], "plus_time": [...], "base_bytes": [...], "plus_bytes": [...],
-    ["plus_kept": [...], "plus_dropped": [{"index", "why"}]]}}}`` with outputs in ``passk.sandbox.wire``'s encoding; every task's entry
-    stands on its own (a per-task layout can split the file as it is). The canonical solution
-    runs through the same fork server and harness as any program, in ``record`` mode.
+    Output (written atomically, in the per-task layout of ``write_groundtruth``; ``read_groundtruth``
+    gives it back as ``{"meta": {...}, "tasks": {task_id: {"base": [...], "plus": [...],
+    "base_time": [...], "plus_time": [...], "base_bytes": [...], "plus_bytes": [...],
+    ["plus_kept": [...], "plus_dropped": [{"index", "why"}]]}}}``) with outputs in
+    ``passk.sandbox.wire``'s encoding; every task's entry stands on its own. Problems are run
+    ``sandbox.groundtruth_workers`` at a time. The canonical solution runs through the same fork
+    server and harness as any program, in ``record`` mode.
 
     - A canonical solution that raises (or returns what is not plain data) on any input stops the
       ground truth with a ``DataError`` naming the task and input: verdicts against it would be wrong.
@@ -73,9 +77,10 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
                                     lambda n=len(inputs): RecordJudge(n)))
         return run_programs(sandbox, limits, RECORD, programs)
 
-    def failed(problem: dict[str, Any], which: str, judge: RecordJudge) -> str:
-        """Why a record run is incomplete; a DataError when the canonical solution itself failed."""
-        i = len(judge.outputs)
+    def failed(problem: dict[str, Any], which: str, judge: RecordJudge, offset: int = 0) -> str:
+        """Why a record run (of the inputs from ``offset`` on) is incomplete; a DataError when the
+        canonical solution itself failed."""
+        i = offset + len(judge.outputs)
         where = f"{problems_path}: canonical solution of {problem['id']}"
         e = judge.ended
         assert e is not None  # run_programs ends every program
@@ -99,21 +104,28 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         if len(got_plus.outputs) == len(plus):
             entry.update(plus=got_plus.outputs, plus_time=got_plus.times, plus_bytes=got_plus.sizes)
             return problem["id"], entry
-        # Input by input (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB encoded: evalplus fails its
-        # own canonical there too); only inputs beyond the limits are dropped, and listed.
-        failed(problem, "plus", got_plus)
+        # Resume after each input beyond the limits (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB
+        # encoded: evalplus fails its own canonical there too): the outputs before it stand as
+        # recorded, it is dropped and listed, and one run records the inputs after it. One more run
+        # per dropped input, never a run per input, and no input is run twice.
         kept, outputs, times, sizes, dropped = [], [], [], [], []
-        singles = record(problem, [[value] for value in plus])
-        for i, single in enumerate(singles):
-            if len(single.outputs) == 1:
-                kept.append(i)
-                outputs += single.outputs
-                times += single.times
-                sizes += single.sizes
-                continue
-            why = failed(problem, "plus", single).replace("plus input 0", f"plus input {i}")
+        start, run = 0, got_plus
+        while True:
+            done = len(run.outputs)
+            kept += range(start, start + done)
+            outputs += run.outputs
+            times += run.times
+            sizes += run.sizes
+            if start + done == len(plus):
+                break
+            i = start + done
+            why = failed(problem, "plus", run, offset=start)
             dropped.append({"index": i, "why": why})
             log.warning("%s: plus input %d dropped: the canonical solution %s", problem["id"], i, why)
+            start = i + 1
+            if start == len(plus):
+                break
+            (run,) = record(problem, [plus[start:]])
         entry.update(plus=outputs, plus_time=times, plus_bytes=sizes, plus_kept=kept, plus_dropped=dropped)
         return problem["id"], entry
 
@@ -132,35 +144,112 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         "dropped_plus_inputs": {tid: e["plus_dropped"] for tid, e in sorted(tasks.items()) if e.get("plus_dropped")},
     }
     with atomic_open(out_path, "wb") as fh:
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
-            gz.write(json.dumps({"meta": meta, "tasks": tasks}, sort_keys=True).encode("utf-8"))
+        write_groundtruth(fh, meta, tasks)
 
 
-def load_groundtruth(path: str) -> dict[str, Any]:
-    """The ground truth written by ``benchmarks.evalplus.compute_groundtruth`` (decoded, cached per path)."""
+def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
+    """The per-task layout (format 3): a gzip file of JSON lines, one gzip member per line.
+
+    The first member is ``{"meta": ..., "index": {task_id: [offset, length]}}``; then one member
+    per task (its entry), at ``offset`` bytes after the first member. ``zcat`` shows it all, and a
+    verify job decompresses only the members of the tasks it verifies (``load_groundtruth``): no
+    parse of every task's outputs (hundreds of MB for MBPP+) to check a few problems.
+    """
+    blobs, index, offset = [], {}, 0
+    for tid in sorted(tasks):
+        blob = gzip.compress((json.dumps(tasks[tid], sort_keys=True) + "\n").encode("utf-8"), compresslevel=6, mtime=0)
+        index[tid] = [offset, len(blob)]
+        offset += len(blob)
+        blobs.append(blob)
+    header = json.dumps({"meta": meta, "index": index}, sort_keys=True) + "\n"
+    fh.write(gzip.compress(header.encode("utf-8"), compresslevel=6, mtime=0))
+    for blob in blobs:
+        fh.write(blob)
+
+
+class _GroundTruthFile:
+    """One ground-truth file opened for reading: its header, and the tasks decoded so far.
+
+    Reads the per-task layout (format 3; ``write_groundtruth``) by task, and the single-object
+    layout of format 2 (``{"meta", "tasks"}`` in one gzip member: older files, hand-made fixtures)
+    whole. ``stamp`` (size, mtime) notices a file replaced since it was opened.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        st = path.stat()
+        self.stamp = (st.st_size, st.st_mtime_ns)
+        self.decoded: dict[str, dict[str, Any]] = {}
+        with open(path, "rb") as fh:
+            first = zlib.decompressobj(wbits=31)  # gzip; stops at the end of the first member
+            parts = []
+            while not first.eof:
+                block = fh.read(1 << 20)
+                if not block:
+                    raise EOFError("truncated gzip member")
+                parts.append(first.decompress(block))
+            self.data_start = fh.tell() - len(first.unused_data)
+        header = json.loads(b"".join(parts))
+        self.meta = header.get("meta", {})
+        self.raw: dict[str, Any] = header.get("tasks") or {}  # format 2: every task already here
+        self.index: dict[str, list[int]] = header.get("index") or {}
+
+    def ids(self) -> list[str]:
+        return list(self.raw or self.index)
+
+    def entry(self, tid: str) -> dict[str, Any] | None:
+        """The raw entry of ``tid`` (None when the file has none)."""
+        if tid in self.raw:
+            return self.raw[tid]
+        if tid not in self.index:
+            return None
+        offset, length = self.index[tid]
+        with open(self.path, "rb") as fh:
+            fh.seek(self.data_start + offset)
+            blob = fh.read(length)
+        return json.loads(gzip.decompress(blob))
+
+    def tasks(self, ids: Iterable[str] | None) -> dict[str, dict[str, Any]]:
+        for tid in self.ids() if ids is None else ids:
+            if tid not in self.decoded:
+                e = self.entry(tid)
+                if e is not None:
+                    self.decoded[tid] = _decoded(e)
+        wanted = self.ids() if ids is None else ids
+        return {tid: self.decoded[tid] for tid in wanted if tid in self.decoded}
+
+
+def _decoded(e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "base": [wire.decode(v) for v in e["base"]],
+        "plus": [wire.decode(v) for v in e["plus"]],
+        "raw": [*e["base"], *e["plus"]],  # as encoded: an identical output is recognised without decoding it
+        "out_bytes": [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else None,
+        "base_time": e["base_time"],
+        "plus_time": e["plus_time"],
+        "plus_kept": e.get("plus_kept"),
+    }
+
+
+def read_groundtruth(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The file as written: ``{"meta": ..., "tasks": {task_id: entry}}`` (entries still encoded)."""
+    f = _GroundTruthFile(Path(path))
+    return {"meta": f.meta, "tasks": {tid: f.entry(tid) for tid in f.ids()}}
+
+
+def load_groundtruth(path: str, ids: Iterable[str] | None = None) -> dict[str, Any]:
+    """The ground truth written by ``compute_groundtruth``, decoded: every task, or only ``ids``
+    (a task the file lacks is left out). Each task is read and decoded once per path and process."""
     key = str(Path(path).resolve())
     with _gt_lock:
-        if key in _gt_cache:
-            return _gt_cache[key]
         p = Path(path)
         if not p.exists():
             raise DataError(f"{p}: ground-truth file not found")
         try:
-            with gzip.open(p, "rt", encoding="utf-8") as fh:
-                raw = json.load(fh)
-        except (OSError, EOFError, ValueError) as exc:
+            f = _gt_cache.get(key)
+            st = p.stat()
+            if f is None or f.stamp != (st.st_size, st.st_mtime_ns):
+                f = _gt_cache[key] = _GroundTruthFile(p)
+            return f.tasks(list(ids) if ids is not None else None)
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
             raise DataError(f"{p}: unreadable ground truth ({exc})") from None
-        tasks = {
-            tid: {
-                "base": [wire.decode(v) for v in e["base"]],
-                "plus": [wire.decode(v) for v in e["plus"]],
-                "raw": [*e["base"], *e["plus"]],  # as encoded: an identical output is recognised without decoding it
-                "out_bytes": [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else None,
-                "base_time": e["base_time"],
-                "plus_time": e["plus_time"],
-                "plus_kept": e.get("plus_kept"),
-            }
-            for tid, e in raw["tasks"].items()
-        }
-        _gt_cache[key] = tasks
-        return tasks

@@ -36,7 +36,7 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     groundtruth_path = ctx.groundtruth
     settings = SandboxSettings.from_config(ctx.sandbox)
     sandbox = make_sandbox(settings)
-    gt = load_groundtruth(groundtruth_path)
+    gt = load_groundtruth(groundtruth_path, {s["problem_id"] for s in samples})  # only the tasks sampled
     prompt = str(ctx.bench.get("prompt") or "evalplus")
     workers = max(1, int(ctx.workers))
     programs: list[str] = []
