@@ -17,8 +17,8 @@ from passk.io import csv_text, write_text
 
 def _config(kind: str, bench_family: str = "math", **options) -> dict:
     return {
-        "sampling": {"shard_size": 4},
-        "models": {"base": {"role": "base", "label": "Base"}, "rl": {"role": "rl", "label": "RL"}},
+        "sampling": {"shard_size": 4, "backend": "transformers"},
+        "models": {"base": {"role": "base", "label": "Base", "template": "qwen-boxed"}, "rl": {"role": "rl", "label": "RL", "template": "qwen-boxed"}},
         "benchmarks": {"toy": {"family": bench_family, "n": 8, "label": "Toy"}},
         "figures": {"fig": {"kind": kind, "benchmarks": ["toy"], "models": [["base", "rl"]], **options}},
     }
