@@ -12,7 +12,6 @@ steps) are skipped, non-numeric ones are an error with the line.
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,29 +19,23 @@ from typing import Any
 import numpy as np
 
 from passk.errors import DataError
+from passk.io import iter_jsonl
 
 TRAINING_METRICS = ("reward", "response_length", "entropy")
 FIELDS = ("step", *TRAINING_METRICS)
 
 
 def _rows(path: Path, fmt: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        if fmt == "csv":
+    """The column names and ``(line number, row)`` pairs of a CSV or JSON-lines export."""
+    if fmt == "csv":
+        with open(path, encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             return list(reader.fieldnames or []), [(i, row) for i, row in enumerate(reader, start=2)]
-        rows, names = [], []
-        for i, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{i}: not JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise DataError(f"{path}:{i}: expected a JSON object per line")
-            names += [k for k in obj if k not in names]
-            rows.append((i, obj))
-        return names, rows
+    rows = list(iter_jsonl(path))  # the one JSON-lines reader: a bad line is a DataError naming file:line
+    names: list[str] = []
+    for _, obj in rows:
+        names += [k for k in obj if k not in names]
+    return names, rows
 
 
 def read_training_log(path: str | os.PathLike[str], columns: dict[str, str] | None = None, fmt: str | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
