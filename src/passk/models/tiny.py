@@ -120,6 +120,19 @@ def _encode_examples(tokenizer: Any, train_texts: Sequence[str | tuple[str, str]
     return examples
 
 
+def optimizer_step(model: Any, optimizer: Any, loss: Any) -> float:
+    """One training step of the tiny models (text and vision share it): gradients of ``loss``,
+    clipped to norm 1, applied; returns the loss."""
+    import torch  # heavy optional dependency, loaded only when a tiny model is trained
+
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.detach())
+
+
+
 def _train(model: Any, examples: list[tuple[list[int], list[int]]], *, steps: int, seed: int, batch_size: int, learning_rate: float, pad_id: int) -> list[float]:
     """A plain AdamW loop over shuffled mini-batches; returns the loss per step."""
     import torch
@@ -145,11 +158,7 @@ def _train(model: Any, examples: list[tuple[list[int], list[int]]], *, steps: in
             labels[row, : len(y)] = torch.tensor(y)
             mask[row, : len(x)] = 1
         out = model(input_ids=ids, attention_mask=mask, labels=labels)
-        optimizer.zero_grad()
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(float(out.loss.detach()))
+        losses.append(optimizer_step(model, optimizer, out.loss))
     model.eval()
     return losses
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from passk.errors import ConfigError
-from passk.models.tiny import ENDOFTEXT, IM_END, IM_START, default_corpus, train_tokenizer
+from passk.models.tiny import ENDOFTEXT, IM_END, IM_START, default_corpus, optimizer_step, train_tokenizer
 from passk.models.vision_processor import image_processor_class, open_image
 from passk.prompts import EASYR1_SYSTEM, render_prompt
 
@@ -89,11 +89,7 @@ def _train(model: Any, examples: list[dict[str, Any]], *, steps: int, seed: int,
             mask[row, : len(e["ids"])] = 1
         out = model(input_ids=ids, attention_mask=mask, labels=labels, mm_token_type_ids=types,
                     pixel_values=torch.cat([e["pixel_values"] for e in batch]), image_grid_thw=torch.cat([e["grid"] for e in batch]))
-        optimizer.zero_grad()
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(float(out.loss.detach()))
+        losses.append(optimizer_step(model, optimizer, out.loss))
     model.eval()
     return losses
 
