@@ -82,6 +82,45 @@ class Judge(ABC):
         """The program's outcome, now that it is over."""
 
 
+class OutputJudge(Judge):
+    """A judge of a program's test outputs: reads the protocol's envelope here, once for every
+    family (an unreadable line, the harness's report of the program's exception, the "ready" line),
+    and hands each test's output to ``output``; a failure is recorded through ``fail``.
+
+    Why here: the envelope is the same whatever the family compares, and two copies of it could
+    drift apart on what a program may send instead of an output."""
+
+    ready: bool = False
+    UNPLAIN = "not plain data: {}"  # how a family words an output that was not plain data
+
+    @abstractmethod
+    def output(self, i: int, message: dict[str, Any]) -> bool:
+        """Judge test ``i``'s message (anything but an error report); True when decided (a failure)."""
+
+    @abstractmethod
+    def fail(self, status: str, i: int, detail: str) -> bool:
+        """Record a non-pass at test ``i`` (-1: while loading the program); returns True (decided)."""
+
+    def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
+        i = k - 1  # line 0 is the harness's "ready"
+        if message is None:
+            return self.fail("wrong", i, f"unreadable output ({error})")
+        if "x" in message:  # the harness's report of the program's exception: its type decides "memory"
+            kind, detail = str(message.get("x"))[:100], str(message.get("d", ""))[:500]
+            if kind == "unplain":
+                return self.fail("wrong", i, self.UNPLAIN.format(detail))
+            return self.fail("memory" if kind == "MemoryError" else "runtime_error", i, detail or kind)
+        if k == 0:
+            if message != {"r": 1}:
+                return self.fail("wrong", i, "unexpected message instead of the program's start")
+            self.ready = True
+            return False
+        return self.output(i, message)
+
+    def unjudgeable(self, k: int, why: str) -> None:
+        self.fail("wrong", k - 1, f"output could not be judged ({why})")
+
+
 @dataclass
 class Program:
     """One program to run: the task it is run on (test inputs and ``limits``, JSON-able, shared by

@@ -19,7 +19,7 @@ import math
 from typing import Any, NamedTuple
 
 from passk.sandbox import wire
-from passk.sandbox.session import Ended, Judge
+from passk.sandbox.session import Ended, Judge, OutputJudge
 
 MBPP_OUTPUT_NOT_NONE_TASKS = ("check_str", "text_match_three", "text_starta_endb")
 MBPP_OUTPUT_SET_EQ_TASKS = (
@@ -125,11 +125,7 @@ class Checker:
         return bool(exact)
 
 
-def _index(k: int) -> int:
-    return k - 1  # line 0 is "ready"
-
-
-class CheckJudge(Judge):
+class CheckJudge(OutputJudge):
     """One program's judge in check mode: the first wrong output decides, all right outputs pass."""
 
     def __init__(self, dataset: str, entry_point: str, atol: float, inputs: list[Any], expected: list[Any],
@@ -156,27 +152,13 @@ class CheckJudge(Judge):
     def _label(self, i: int) -> str:
         return self.labels[i] if 0 <= i < self.n else "loading the program"
 
-    def _fail(self, status: str, i: int, detail: str) -> bool:
+    def fail(self, status: str, i: int, detail: str) -> bool:
         self.outcome = Outcome(status, f"{self._label(i)}: {detail}"[:1000], i >= self.plus_start)
         return True
 
-    def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
-        i = _index(k)
-        if message is None:
-            return self._fail("wrong", i, f"unreadable output ({error})")
-        if "x" in message:
-            kind = str(message.get("x"))[:100]
-            detail = str(message.get("d", ""))[:500]
-            if kind == "unplain":
-                return self._fail("wrong", i, f"not plain data: {detail}")
-            return self._fail("memory" if kind == "MemoryError" else "runtime_error", i, detail or kind)
-        if k == 0:
-            if message != {"r": 1}:
-                return self._fail("wrong", i, "unexpected message instead of the program's start")
-            self.ready = True
-            return False
+    def output(self, i: int, message: dict[str, Any]) -> bool:
         if i >= self.n or set(message) - {"o", "k"} or "o" not in message or message.get("k", 0) not in (0, 1):
-            return self._fail("wrong", i, "unexpected message")
+            return self.fail("wrong", i, "unexpected message")
         if i == self.plus_start:
             self.checker.atol = self.atol  # evalplus checks plus in a fresh call: the forced 1e-6 does not carry over
         if self.expected_raw is not None and not message.get("k") and message["o"] == self.expected_raw[i]:
@@ -188,14 +170,11 @@ class CheckJudge(Judge):
         try:
             ok = self.checker.check(value, self.expected[i], self.inputs[i], bool(message.get("k")))
         except (AssertionError, TypeError, ValueError, ArithmeticError, OverflowError) as exc:
-            return self._fail("wrong", i, f"{type(exc).__name__} comparing the output: {str(exc)[:200]}")
+            return self.fail("wrong", i, f"{type(exc).__name__} comparing the output: {str(exc)[:200]}")
         if not ok:
-            return self._fail("wrong", i, f"got {_short(value)}, expected {_short(self.expected[i])}")
+            return self.fail("wrong", i, f"got {_short(value)}, expected {_short(self.expected[i])}")
         self.passed += 1
         return False
-
-    def unjudgeable(self, k: int, why: str) -> None:
-        self._fail("wrong", _index(k), f"output could not be judged ({why})")
 
     def end(self, ended: Ended) -> Outcome:
         if self.outcome is not None:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from passk.sandbox import wire
-from passk.sandbox.session import Ended, Judge
+from passk.sandbox.session import Ended, OutputJudge
 
 
 class Outcome(NamedTuple):
@@ -51,8 +51,10 @@ def _short(text: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit // 2] + "...(truncated)..." + text[-limit // 2 :]
 
 
-class LcbJudge(Judge):
+class LcbJudge(OutputJudge):
     """One program's judge: ``expected`` are the outputs as text (stdin) or as values (call-based)."""
+
+    UNPLAIN = "wrong answer: not plain data ({})"
 
     def __init__(self, expected: list[Any], call_based: bool) -> None:
         self.expected = expected
@@ -62,27 +64,14 @@ class LcbJudge(Judge):
         self.ready = False
         self.outcome: Outcome | None = None
 
-    def _fail(self, status: str, i: int, detail: str) -> bool:
+    def fail(self, status: str, i: int, detail: str) -> bool:
         where = f"test {i}" if i >= 0 else "loading the program"
         self.outcome = Outcome(status, f"{where}: {detail}"[:1000])
         return True
 
-    def line(self, k: int, message: dict[str, Any] | None, error: str | None) -> bool:
-        i = k - 1
-        if message is None:
-            return self._fail("wrong", i, f"unreadable output ({error})")
-        if "x" in message:
-            kind, detail = str(message.get("x"))[:100], str(message.get("d", ""))[:500]
-            if kind == "unplain":
-                return self._fail("wrong", i, f"wrong answer: not plain data ({detail})")
-            return self._fail("memory" if kind == "MemoryError" else "runtime_error", i, detail or kind)
-        if k == 0:
-            if message != {"r": 1}:
-                return self._fail("wrong", i, "unexpected message instead of the program's start")
-            self.ready = True
-            return False
+    def output(self, i: int, message: dict[str, Any]) -> bool:
         if i >= self.n or set(message) != {"o"}:
-            return self._fail("wrong", i, "unexpected message")
+            return self.fail("wrong", i, "unexpected message")
         want = self.expected[i]
         if self.call_based:
             got = wire.decode(message["o"])
@@ -90,15 +79,12 @@ class LcbJudge(Judge):
         else:
             got = message["o"]
             if type(got) is not str:
-                return self._fail("wrong", i, "unexpected message")
+                return self.fail("wrong", i, "unexpected message")
             ok = compare_stdout(got, want)
         if not ok:
-            return self._fail("wrong", i, f"wrong answer: got {_short(got)!r}, expected {_short(want)!r}")
+            return self.fail("wrong", i, f"wrong answer: got {_short(got)!r}, expected {_short(want)!r}")
         self.passed += 1
         return False
-
-    def unjudgeable(self, k: int, why: str) -> None:
-        self._fail("wrong", k - 1, f"output could not be judged ({why})")
 
     def end(self, ended: Ended) -> Outcome:
         if self.outcome is not None:
