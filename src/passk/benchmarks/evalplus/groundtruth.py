@@ -253,3 +253,41 @@ def load_groundtruth(path: str, ids: Iterable[str] | None = None) -> dict[str, A
             return f.tasks(list(ids) if ids is not None else None)
         except (OSError, EOFError, ValueError, zlib.error) as exc:
             raise DataError(f"{p}: unreadable ground truth ({exc})") from None
+
+
+def groundtruth_differences(a: str | os.PathLike[str], b: str | os.PathLike[str], may_drop: Iterable[str] = ("Mbpp/255",)) -> list[str]:
+    """What differs between two ground truths of the same problems, as lines a person can read.
+
+    Why: the ground truth is built by whoever runs the workflow, and an unprivileged user's sandbox
+    (no cgroup, other process limits) must record the same thing as root's; a sandbox fault that
+    turned into a dropped input would quietly remove a test. Compared: the problems file (by its
+    sha256, so the inputs are the same), the task ids, every expected output as encoded, which plus
+    inputs were kept and which dropped, and that no task outside ``may_drop`` dropped any (Mbpp/255's
+    input 85 is beyond any limit). Runtimes, the machine and the build time are not compared.
+    """
+    missing = [f"{p}: no such ground-truth file" for p in (a, b) if not Path(p).is_file()]
+    if missing:
+        return missing
+    fa, fb = _GroundTruthFile(Path(a)), _GroundTruthFile(Path(b))
+    out: list[str] = []
+    if fa.meta.get("problems_sha256") != fb.meta.get("problems_sha256"):
+        out.append(f"problems differ: sha256 {fa.meta.get('problems_sha256')} against {fb.meta.get('problems_sha256')}")
+    ids_a, ids_b = set(fa.ids()), set(fb.ids())
+    if ids_a != ids_b:
+        out.append(f"tasks differ: only in {a}: {sorted(ids_a - ids_b)[:10]}; only in {b}: {sorted(ids_b - ids_a)[:10]}")
+    allowed = set(may_drop)
+    for tid in sorted(ids_a & ids_b):
+        ea, eb = fa.entry(tid) or {}, fb.entry(tid) or {}
+        for path, e in ((a, ea), (b, eb)):
+            if e.get("plus_dropped") and tid not in allowed:
+                out.append(f"{tid}: {path} dropped plus inputs {[d['index'] for d in e['plus_dropped']]}")
+        for key in ("base", "plus", "plus_kept"):
+            if ea.get(key) != eb.get(key):
+                n_a, n_b = len(ea.get(key) or []), len(eb.get(key) or [])
+                first = next((i for i, (x, y) in enumerate(zip(ea.get(key) or [], eb.get(key) or [])) if x != y), min(n_a, n_b))
+                out.append(f"{tid}: {key} differs ({n_a} against {n_b} entries; first difference at {first})")
+        dropped_a = [d["index"] for d in ea.get("plus_dropped") or []]
+        dropped_b = [d["index"] for d in eb.get("plus_dropped") or []]
+        if dropped_a != dropped_b:
+            out.append(f"{tid}: dropped plus inputs differ: {dropped_a} against {dropped_b}")
+    return out
