@@ -40,6 +40,18 @@ def test_encode_roundtrip():
     assert wire.decode(json.loads(wire.dumps(wire.encode(x)))) == x
 
 
+@pytest.mark.parametrize("t", [
+    ("Red", "Green", "Red"), (1, 2.5, None, True, "x"), (10**20, -3), (2**53 + 1, 1.0), (10**400, 1), (float("nan"), 1),
+    (float("inf"),), ((1, 2), [3]), (), (b"\x00", 1 + 2j), (1, {"a": 1}),
+    tuple(i / 7 for i in range(77)), tuple(range(40)) + (0.5,), tuple([0.5] * 20 + [float("nan")]),
+])
+def test_tuples_roundtrip_flat_or_not(t: tuple) -> None:
+    """Flat tuples travel as lists at C speed (Mbpp/255 sends 80,000 per test); every tuple still
+    reads back as the same tuple, with big ints, non-finite floats and nested values kept."""
+    got = wire.decode(wire.decode_line(wire.dumps({"o": wire.encode(t)}).encode(), 1 << 20)["o"])
+    assert type(got) is tuple and repr(got) == repr(t)
+
+
 def test_huge_int_encoding_is_linear_and_reads_old_files():
     x = 18 * 10**1000
     enc = wire.encode(x)
@@ -57,6 +69,8 @@ def test_huge_int_encoding_is_linear_and_reads_old_files():
         b'{"o": {"$set": [[]]}}',
         b'{"o": {"t": 0, "s": []}}',  # the old harness's report shape
         b'{"o": {"$nope": 1}}',
+        b'{"o": {"$tuple": {"$set": [1]}}}',  # a tuple's payload is a list or packed numbers
+        b'{"o": {"$tuple": {"$f64": "AAA"}}}',
         b"\xff\xfe",
         b'"just a string"',
         b"x" * 70000,
@@ -160,6 +174,31 @@ def test_task_bigger_than_file_limits_still_runs():
                                                      "base_input": [[len(big)]], "plus_input": []}}
     plan = C.TaskPlan(problem, {"base": [big], "plus": [], "base_time": [0.0], "plus_time": []}, settings)
     assert C.run_programs(get_sandbox("bwrap"), settings, [(plan, "def f(n):\n    return 'x' * n\n")]) == [("correct", "", True)]
+    # the same with the output as recorded (ground truths carry it): the judge recognises it by its bytes
+    plan = C.TaskPlan(problem, {"base": [big], "plus": [], "raw": [big], "base_time": [0.0], "plus_time": []}, settings)
+    programs = [(plan, "def f(n):\n    return 'x' * n\n"), (plan, "def f(n):\n    return 'x' * (n - 1) + 'y'\n")]
+    got = C.run_programs(get_sandbox("bwrap"), settings, programs)
+    assert got[0] == ("correct", "", True) and got[1].status == "wrong"
+
+
+def test_identical_big_output_is_accepted_by_its_bytes_alone() -> None:
+    """A line of 64 KB or more that is byte for byte the line of the expected output is a pass
+    without parsing it (its sha256 against the expected line's); any other line is judged as usual."""
+    settings = SandboxSettings.from_config({})
+    big = "x" * 100_000
+    problem = {"id": "T/0", "question": "", "tests": {"dataset": "humaneval", "entry_point": "f", "atol": 0,
+                                                     "base_input": [[1]], "plus_input": [[2], [3]]}}
+    gt = {"base": [big], "plus": [big, 2.5], "raw": [big, big, 2.5], "base_time": [0.0], "plus_time": [0.0, 0.0]}
+    judge = C.TaskPlan(problem, gt, settings).judge()
+    assert not judge.accepts_bytes(1, wire.dumps({"o": big, "k": 0}).encode())  # not before the program's start
+    assert judge.line(0, {"r": 1}, None) is False
+    assert judge.accepts_bytes(1, wire.dumps({"o": big, "k": 0}).encode())
+    same_size = wire.dumps({"o": "y" * 100_000, "k": 0}).encode()
+    assert not judge.accepts_bytes(2, same_size)
+    assert not judge.accepts_bytes(2, wire.dumps({"o": big, "k": 1}).encode())  # a foreign type: compared, not matched
+    assert not judge.accepts_bytes(3, wire.dumps({"o": 2.5, "k": 0}).encode())  # short lines parse faster than they hash
+    assert judge.line(2, json.loads(same_size), None) is True
+    assert judge.outcome.status == "wrong" and judge.passed == 1
 
 
 def test_unknown_backend_and_keys():
@@ -237,3 +276,17 @@ def test_verify_code_command(tmp_path):
     assert got[0]["model"] == "m" and got[0]["task_id"] == first["task_id"]
     assert got[0]["status"] == "correct", got[0]
     assert got[1]["status"] == "runtime_error" and not got[1]["correct"]
+
+
+def test_a_huge_expected_output_gets_time_to_be_sent() -> None:
+    """A test's limit is evalplus's (max(floor, factor x canonical time)) plus factor x the time
+    sending an output of the expected size may take: Mbpp/255's 42 MB outputs took the harness 4 s
+    to make plain, encode and relay on a loaded machine, past the 4 s floor, and timed out correct
+    programs. Small outputs get no noticeable allowance."""
+    settings = SandboxSettings.from_config({"min_time_limit": 4.0, "time_limit_factor": 4.0})
+    problem = {"id": "T/0", "question": "", "tests": {"dataset": "mbpp", "entry_point": "f", "atol": 0,
+                                                     "base_input": [[1], [2]], "plus_input": []}}
+    gt = {"base": ["x", "y"], "plus": [], "base_time": [0.2, 2.0], "plus_time": [], "out_bytes": [42_000_000, 3]}
+    limits = C.TaskPlan(problem, gt, settings).limits["tests"]
+    assert limits[0] == pytest.approx(4.0 + 4 * 42_000_000 * C.SEND_SECONDS_PER_BYTE) and limits[0] > 20
+    assert limits[1] == pytest.approx(8.0, abs=1e-5)

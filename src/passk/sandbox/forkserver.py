@@ -402,7 +402,7 @@ def _child(harness, seccomp, wire, task, code, wfd, job, workdir, nproc, wall):
         seccomp.install()
 
         def send(obj):
-            data = (wire.dumps(obj) + "\n").encode("ascii")
+            data = memoryview((wire.dumps(obj) + "\n").encode("ascii"))  # sliced without copying: outputs reach 100 MB
             while data:
                 data = data[os.write(wfd, data):]
 
@@ -424,7 +424,7 @@ class Server:
         self.closed = False
 
     def frame(self, kind, p=0, k=0, payload=b""):
-        data = HEADER.pack(kind, p, k, len(payload)) + payload
+        data = memoryview(HEADER.pack(kind, p, k, len(payload)) + payload)  # a pipe takes 64 KB a write: no copy per write
         while data:
             data = data[os.write(self.out, data):]
 
@@ -520,11 +520,13 @@ class Server:
                 eof = True
                 continue
             total += len(chunk)
+            scan = len(buf)  # what is already in the buffer holds no newline: search only the new bytes
             buf += chunk
             while killed is None:
-                cut = buf.find(b"\n")
+                cut = buf.find(b"\n", scan)
                 if cut < 0:
                     break
+                scan = 0
                 if cut > line_cap:
                     killed = "output"
                     break

@@ -77,6 +77,11 @@ class Judge(ABC):
     def unjudgeable(self, k: int, why: str) -> None:
         """Judging line ``k`` raised: the program's output was not something the judge can accept."""
 
+    def accepts_bytes(self, k: int, payload: bytes) -> bool:
+        """True when line ``k`` is accepted from its bytes alone (an output identical to the expected
+        one, recognised without parsing it); False: read it the usual way (``line``)."""
+        return False
+
     @abstractmethod
     def end(self, ended: Ended) -> Any:
         """The program's outcome, now that it is over."""
@@ -186,7 +191,8 @@ def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, prog
             if len(group) == 1:
                 failures[i] += 1
                 if failures[i] > 1:
-                    raise VerifierError(f"the {sandbox.name} sandbox ended twice while a program ran alone in it: {served.fault}")
+                    raise VerifierError(f"the {sandbox.name} sandbox ended twice while a program ran alone in it: {served.fault} "
+                                       f"(the program ends: {programs[i].code[-300:]!r})")
             queue.insert(0, [i])  # alone: a verdict never depends on the programs that shared a sandbox
         rest = [group[j] for j in served.unreached]
         if rest:
@@ -364,6 +370,14 @@ class _Loop:
                 return False
             self.lines += 1
             if self.decided:
+                return True
+            try:
+                if self.judge.accepts_bytes(k, payload):
+                    return True
+            except Exception as exc:  # noqa: BLE001 - the guard per sample, as below
+                self.judge.unjudgeable(k, f"{type(exc).__name__}: {str(exc)[:200]}")
+                self.decided = True
+                self.send_stop(p)
                 return True
             try:
                 message, error = wire.decode_line(payload, self.harness.line_cap), None

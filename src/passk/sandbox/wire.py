@@ -10,9 +10,9 @@ Values: JSON's own (None, bool, str, small int, finite float, list) plus tagged 
 what JSON lacks: ``{"$int": hex}`` (big ints; hex because decimal conversion is quadratic),
 ``{"$float": "inf"|"-inf"|"nan"}``, ``{"$tuple": [...]}``, ``{"$set": [...]}``,
 ``{"$frozenset": [...]}``, ``{"$dict": [[k, v], ...]}``, ``{"$complex": [re, im]}``,
-``{"$bytes": base64}``; long lists of floats, or of ints and floats a double holds exactly, as
-``{"$f64": base64 doubles}`` and ``{"$num": [base64 doubles, base64 int flags]}`` (float text
-would cost more than the tests).
+``{"$bytes": base64}``; long lists (and tuples) of floats, or of ints and floats a double holds
+exactly, as ``{"$f64": base64 doubles}`` and ``{"$num": [base64 doubles, base64 int flags]}``
+(float text would cost more than the tests).
 
 Shipped into the sandbox as a file (stdlib only) and imported by the host: the encoder runs in
 the program's process (a program that patches it changes only its own outputs), the decoder in
@@ -106,8 +106,11 @@ def encode(x, depth=0):
         if _flat_json(x):
             return x
         return [encode(v, depth + 1) for v in x]
-    if t is tuple:
-        return {"$tuple": [encode(v, depth + 1) for v in x]}
+    if t is tuple:  # flat tuples at C speed, as flat lists (Mbpp/255 returns 80,000 of them per test)
+        packed = _packed(x)  # ... and long tuples of floats as packed doubles (float text costs 0.6 us each)
+        if packed is not None:
+            return {"$tuple": packed}
+        return {"$tuple": list(x) if _flat_json(x) else [encode(v, depth + 1) for v in x]}
     if t is set or t is frozenset:
         return {"$set" if t is set else "$frozenset": [encode(v, depth + 1) for v in x]}
     if t is dict:
@@ -179,10 +182,15 @@ def decode(x, depth=0):
             return base64.b64decode(v, validate=True)
         except (binascii.Error, ValueError):
             raise WireError("bad $bytes") from None
+    if tag == "$tuple" and type(v) is dict:  # a packed tuple of numbers
+        inner = decode(v, depth + 1)
+        if type(inner) is not list:
+            raise WireError("bad $tuple")
+        return tuple(inner)
     if tag not in _TAGS or type(v) is not list:
         raise WireError(f"unknown tag or bad payload: {str(tag)[:20]}")
     if tag == "$tuple":
-        return tuple(decode(e, depth + 1) for e in v)
+        return tuple(v) if _flat_json(v) else tuple(decode(e, depth + 1) for e in v)
     if tag == "$complex":
         if len(v) != 2 or not all(type(e) in (int, float) or type(e) is dict for e in v):
             raise WireError("bad $complex")

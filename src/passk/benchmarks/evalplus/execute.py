@@ -9,7 +9,8 @@ output. Expected outputs never enter the sandbox.
 
 The sandbox settings (``passk.sandbox.settings``) that matter here: ``min_time_limit`` and
 ``time_limit_factor`` (a test's limit is ``max(min_time_limit, factor * canonical runtime on this
-machine)`` as in evalplus; loading the program gets ``min_time_limit``), ``timeout_per_task``
+machine)`` as in evalplus, plus ``factor`` times the time sending an output of the expected size
+may take; loading the program gets ``min_time_limit``), ``timeout_per_task``
 (caps the sum of test limits of base and of plus, as evalplus's ``EVALPLUS_TIMEOUT_PER_TASK``; a
 program's wall clock is ``cap(base) + cap(plus) + min_time_limit + startup_slack``) and
 ``batch_size``: up to this many distinct programs share one sandbox (``pack_batches``: programs of
@@ -18,6 +19,7 @@ small problems share, a slow problem's are spread); 1 gives every program a sand
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,11 @@ HARNESS_NAME = "harness_evalplus.py"
 HARNESS_SOURCE = Path(H.__file__).read_bytes()
 MIN_LINE_CAP = 1 << 20  # bytes one test's output may take, at least (more when the expected output is larger)
 MIN_TOTAL_CAP = 16 << 20  # bytes all outputs of a program may take, at least
+# Seconds to make plain, encode and relay one byte of output in the harness (about 0.1 s per MB on
+# a loaded 2-core machine for Mbpp/255's 40-115 MB outputs of tuples, which the call itself makes
+# in 0.2 s): added to a test's limit, times the factor, so that a correct program is never timed
+# out by the verifier's own cost of sending what it returned.
+SEND_SECONDS_PER_BYTE = 0.1 / 1e6
 
 __all__ = ["NO_CODE", "Outcome", "TaskPlan", "run_programs", "pack_batches", "batch_seconds", "batch_size_for"]
 
@@ -53,11 +60,15 @@ class TaskPlan:
         if gt.get("plus_kept") is not None:  # inputs the canonical solution could not run within the limits
             plus_ids = list(gt["plus_kept"])
             plus = [plus[i] for i in plus_ids]
-        mn, fac = float(settings.min_time_limit), float(settings.time_limit_factor)
-        tl_base = [max(mn, fac * t) for t in gt["base_time"]]
-        tl_plus = [max(mn, fac * t) for t in gt["plus_time"]]
-        if len(tl_base) != len(base) or len(tl_plus) != len(plus) or len(gt["base"]) != len(base) or len(gt["plus"]) != len(plus):
+        if len(gt["base_time"]) != len(base) or len(gt["plus_time"]) != len(plus) or len(gt["base"]) != len(base) or len(gt["plus"]) != len(plus):
             raise DataError(f"ground truth of {problem['id']} does not match its tests (stale ground-truth file?)")
+        self.expected = gt["base"] + gt["plus"]
+        sizes = gt.get("out_bytes") or [len(json.dumps(wire.encode(v))) for v in self.expected]
+        mn, fac = float(settings.min_time_limit), float(settings.time_limit_factor)
+        # evalplus's limit covers the call only; here the output must also be made plain, encoded
+        # and relayed before the next test's clock starts: the verifier's own cost, granted per byte
+        limits = [max(mn, fac * t) + fac * SEND_SECONDS_PER_BYTE * size for t, size in zip(gt["base_time"] + gt["plus_time"], sizes)]
+        tl_base, tl_plus = limits[: len(base)], limits[len(base) :]
         cap = float(settings.timeout_per_task)
         self.id = problem["id"]
         self.wall = min(cap, sum(tl_base)) + min(cap, sum(tl_plus)) + mn + float(settings.startup_slack)
@@ -65,20 +76,19 @@ class TaskPlan:
         self.entry_point = problem["tests"]["entry_point"]
         self.atol = problem["tests"].get("atol") or 0
         self.inputs = base + plus
-        self.expected = gt["base"] + gt["plus"]
         self.expected_raw = gt.get("raw")
         # evalplus forces atol to 1e-6 after a float expected output: known per test once, not per program
         self.float_expected = [is_floats(v) for v in self.expected]
         self.labels = [f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in plus_ids]
         self.n = len(self.inputs)
         self.plus_start = len(base)
-        sizes = gt.get("out_bytes") or [len(json.dumps(wire.encode(v))) for v in self.expected]
         self.line_cap = max(MIN_LINE_CAP, 2 * max(sizes, default=0) + 1024)
         self.total_cap = max(MIN_TOTAL_CAP, 2 * sum(sizes) + self.line_cap)
         self.limits = step_limits(mn, tl_base + tl_plus)
         # seconds one correct program takes (the canonical's measured runtime): orders the work
         self.cost = float(sum(gt["base_time"]) + sum(gt["plus_time"]))
         self._tasks: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._line_digests: dict[int, tuple[int, bytes]] = {}
 
     def task(self, site: tuple[str, ...]) -> dict[str, Any]:
         """The task sent into the sandbox: inputs and limits, no expected output (one object per site list)."""
@@ -88,10 +98,19 @@ class TaskPlan:
                                  "limits": self.limits, "site": list(site)}
         return self._tasks[site]
 
+    def line_digest(self, i: int) -> tuple[int, bytes]:
+        """Length and sha256 of the line the harness sends when test ``i``'s output is the expected
+        one exactly (``{"o": <as recorded>, "k": 0}``): made once per problem and process."""
+        got = self._line_digests.get(i)
+        if got is None:
+            line = ('{"o":' + wire.dumps(self.expected_raw[i]) + ',"k":0}').encode("ascii")
+            got = self._line_digests[i] = (len(line), hashlib.sha256(line).digest())
+        return got
+
     def judge(self) -> CheckJudge:
         """A fresh judge for one run of one program."""
         return CheckJudge(self.dataset, self.entry_point, self.atol, self.inputs, self.expected, self.labels,
-                          self.plus_start, self.line_cap, self.expected_raw, self.float_expected)
+                          self.plus_start, self.line_cap, self.expected_raw, self.float_expected, self.line_digest)
 
 
 def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> list[Outcome]:

@@ -56,6 +56,8 @@ def plain(x, depth=0):
             return list(x)
         return [plain(v, depth + 1) for v in x]
     if t is tuple:
+        if set(map(type, x)) <= _SCALAR_SET:  # a flat tuple of builtin scalars is plain as it is
+            return x
         return tuple(plain(v, depth + 1) for v in x)
     if t is set or t is frozenset:
         return t(plain(v, depth + 1) for v in x)
