@@ -188,8 +188,13 @@ def test_numeric_refutation_stays_off_where_simplify_may_know_better() -> None:
     assert not speedups.numerically_different(sympy.sqrt(x) ** 2, x)  # equal where x is positive: simplify decides
     assert not speedups.numerically_different((x + 1) ** 2, x**2 + 2 * x + 1)
     assert not speedups.numerically_different(n + 1, n + 2)  # an integer symbol: no value chosen
-    assert not speedups.numerically_different(sympy.binomial(x, 2), x)  # integer-valued functions: hands off
-    assert not speedups.numerically_different(sympy.floor(x), x)
+    # integer-valued functions: compared at a point of integers only, where combsimp keeps values
+    assert not speedups.numerically_different(sympy.floor(x), x)  # equal at every integer
+    assert not speedups.numerically_different(sympy.binomial(x, 2), x * (x - 1) / 2)
+    assert not speedups.numerically_different(sympy.factorial(x + 1) / sympy.factorial(x), x + 1)
+    assert speedups.numerically_different(sympy.binomial(x, 2), x)
+    assert speedups.numerically_different(sympy.factorial(2 * x) * 2 ** (x**2), sympy.Integer(4) ** 2017)
+    assert not speedups.numerically_different(sympy.Piecewise((x, x > 0), (0, True)), x + 1)  # hands off
     assert not speedups.numerically_different(sympy.Derivative(sympy.Function("f")(x), x), x)
     assert not speedups.numerically_different(sympy.Matrix([1]), sympy.Matrix([2]))
     assert not speedups.numerically_different(x + sympy.Float("1e-9"), x)  # too close to call
