@@ -14,7 +14,7 @@ out identical after our extraction and normalisation are dropped, so every check
 - *bare*: the peer, a plain Math-Verify loop, ``verify(parse("\\boxed{gold}"), parse(completion))``
   for every completion, in one fresh process (Math-Verify imported before timing).
 - *ours*: ``passk.benchmarks.math.checker.verify`` (the workflow's verifier) with one killable
-  worker: extraction, normalisation, dedup, the plain-number fast path, the worker round-trip.
+  worker: extraction, normalisation, dedup, the fast path for numbers, the worker round-trip.
 
 Both are timed per benchmark in CPU seconds (ours: this process and its workers) and wall
 seconds; checks per CPU second is the per-core figure, and stays meaningful on a loaded machine.

@@ -5,7 +5,8 @@ a worker started with ``--plain``, i.e. without ``speedups``) on every (gold, an
 throughput benchmark's workload (``benchmarks/verify_math.py``: all eight math benchmarks, the
 first ``LIMIT`` problems of each, their golds and model-like variants) and on random numbers:
 
-- ``fastpath.decide``, which decides plain-number pairs in the parent without Math-Verify;
+- ``fastpath.decide``, which decides pairs of numbers, closed forms (``3\\sqrt{5}``), letters
+  assigned a number (``x=5``) and lists of numbers in the parent without Math-Verify;
 - the worker's ``speedups`` (two-stage SLL/LL parsing, the numeric refutation before ``simplify``,
   the cache of solved gold equations), on every pair the fast path leaves to Math-Verify.
 
@@ -83,8 +84,27 @@ def _random_number(rng: random.Random) -> str:
     return f"\\frac{{{p}}}{{{q}}}" if rng.random() < 0.5 else (f"{p}/{q}" if p >= 0 else f"-\\frac{{{-p}}}{{{q}}}")
 
 
+# Closed forms, assignments and lists, against Math-Verify too: near and far values, respellings,
+# latex2sympy's precedence (a juxtaposed \sqrt binds tighter than /), repeats, thousands groups.
+_SHAPE_PAIRS = [
+    ("\\sqrt{3}", "\\sqrt{9}"), ("\\sqrt{9}", "3"), ("3\\sqrt{5}", "3\\sqrt{6}"), ("3\\sqrt{5}", "\\sqrt{45}"),
+    ("7\\pi", "8\\pi"), ("7\\pi", "21.99114857"), ("\\frac{\\pi}{2}", "1.5707963"), ("2\\pi", "6.28"),
+    ("1/2\\sqrt{3}", "0.2886751"), ("1/2\\sqrt{3}", "0.8660254"), ("\\frac{1}{2}\\sqrt{3}", "0.8660254"),
+    ("-2^{2}", "-4"), ("-2^{2}", "4"), ("(-2)^{3}", "-8"), ("2^{10}", "1024"), ("2^{10}", "1023"), ("2^{-2}", "0.25"),
+    ("2^{-2}", "0.5"), ("2^3", "9"), ("2021\\cdot505\\cdot337", "4045\\cdot505\\cdot337"), ("2\\times3", "7"),
+    ("\\frac{2\\sqrt{30}}{7}", "\\frac{2\\sqrt{30}}{17}"), ("65", "70\\sqrt{2}"), ("\\sqrt{2}", "1.4142136"),
+    ("\\sqrt{2}", "1.41421"), ("\\sqrt{2}", "1.414"), ("3/4/5", "0.15"), ("3/4/5", "3.75"), ("2\\cdot-3", "-6"),
+    ("\\frac{1}{\\sqrt{3}}", "\\frac{\\sqrt{3}}{3}"), ("\\sqrt{-1}", "1"), ("\\frac{1}{0}", "\\frac{2}{0}"),
+    ("5", "x=5"), ("5", "x=6"), ("x=5", "5"), ("x=5", "6"), ("5", "e=5"), ("5", "i=5"), ("x=5", "y=5"), ("x=5", "x=6"),
+    ("\\frac{1}{2}", "k=0.5"), ("7\\pi", "r=8\\pi"), ("1,3", "3,1"), ("1,3", "5,3"), ("1,3", "1,3,5"), ("1,1,2", "1,2"),
+    ("0.5,1", "1,\\frac{1}{2}"), ("5,-2", "5,-3"), ("1,234", "1234"), ("1,234", "1,235"), ("12,345,6", "6,12,345"),
+    ("\\frac{1}{3},-2,5", "-2,5,0.3333333"), ("\\frac{1}{3},-2,5", "-2,5,0.33"), ("1,2", "x=1"), ("1,2", "(1,2)"),
+]
+
+
 def _random_number_pairs(n: int = 600) -> list[tuple[str, str]]:
-    """Random plain numbers against each other, against themselves respelled, and nearly equal."""
+    """Random plain numbers against each other, against themselves respelled, and nearly equal;
+    then ``_SHAPE_PAIRS``."""
     rng = random.Random(13)
     pairs = []
     for _ in range(n):
@@ -96,7 +116,7 @@ def _random_number_pairs(n: int = 600) -> list[tuple[str, str]]:
     pairs += [("5", "5.00000001"), ("\\frac{1}{3}", "0.3333333"), ("\\frac{1}{3}", "0.33333"),
               ("\\frac{1}{2000000}", "0.0000005"), ("100000000000000000000", "100000000000000000001"),
               ("0.1", "\\frac{1}{10}"), ("-\\frac{1}{2}", "-0.5"), ("3/4", "\\frac{3}{4}"), ("1", "\\frac{1}{0}")]
-    return [(normalize_answer(a), normalize_answer(b)) for a, b in pairs]
+    return [(normalize_answer(a), normalize_answer(b)) for a, b in pairs + _SHAPE_PAIRS]
 
 
 def _check_fastpath(pairs: list[tuple[str, str, str]], plain: MathCheckPool, with_randoms: bool = True) -> None:
@@ -149,6 +169,11 @@ def test_both_on_the_whole_workload(plain: MathCheckPool, fast: MathCheckPool) -
         ("5", "6", False), ("0.5", "0.6", False), ("\\frac{1}{3}", "0.33", False), ("-5", "5", False),
         ("5", "5.00000001", None), ("\\frac{1}{3}", "0.3333333", None),  # close: Math-Verify's call
         ("1", "\\frac{1}{0}", None), ("x", "1", None), ("5\\%", "5", None), ("1" * 61, "1", None),
+        ("\\sqrt{3}", "\\sqrt{9}", False), ("7\\pi", "8\\pi", False), ("1/2\\sqrt{3}", "0.5", False),
+        ("\\sqrt{9}", "3", None), ("\\sqrt{2}", "1.414213", None),  # equal or close closed forms: Math-Verify's call
+        ("2^34", "1", None), ("\\sqrt{-1}", "1", None), ("2^{65}", "1", None), ("\\pi x", "1", None),
+        ("5", "x=5", True), ("x=5", "6", False), ("5", "e=5", None), ("x=5", "y=5", None),
+        ("1,3", "3,1", True), ("1,3", "5,3", False), ("1,1,2", "1,2", None), ("1,234", "1,235", None), ("1,2", "x=1", None),
     ],
 )
 def test_fastpath_shapes(gold: str, answer: str, expected: bool | None) -> None:
@@ -163,8 +188,13 @@ def test_numeric_refutation_stays_off_where_simplify_may_know_better() -> None:
     assert not speedups.numerically_different(sympy.sqrt(x) ** 2, x)  # equal where x is positive: simplify decides
     assert not speedups.numerically_different((x + 1) ** 2, x**2 + 2 * x + 1)
     assert not speedups.numerically_different(n + 1, n + 2)  # an integer symbol: no value chosen
-    assert not speedups.numerically_different(sympy.binomial(x, 2), x)  # integer-valued functions: hands off
-    assert not speedups.numerically_different(sympy.floor(x), x)
+    # integer-valued functions: compared at a point of integers only, where combsimp keeps values
+    assert not speedups.numerically_different(sympy.floor(x), x)  # equal at every integer
+    assert not speedups.numerically_different(sympy.binomial(x, 2), x * (x - 1) / 2)
+    assert not speedups.numerically_different(sympy.factorial(x + 1) / sympy.factorial(x), x + 1)
+    assert speedups.numerically_different(sympy.binomial(x, 2), x)
+    assert speedups.numerically_different(sympy.factorial(2 * x) * 2 ** (x**2), sympy.Integer(4) ** 2017)
+    assert not speedups.numerically_different(sympy.Piecewise((x, x > 0), (0, True)), x + 1)  # hands off
     assert not speedups.numerically_different(sympy.Derivative(sympy.Function("f")(x), x), x)
     assert not speedups.numerically_different(sympy.Matrix([1]), sympy.Matrix([2]))
     assert not speedups.numerically_different(x + sympy.Float("1e-9"), x)  # too close to call

@@ -5,7 +5,8 @@
 - ``latex``: the last ``\\boxed{}`` and the answer normal form shared by gold and extraction;
 - ``answers``: which string of a completion is its answer (the paper's rules);
 - ``checker``: Math-Verify in killable worker processes (``worker``), and the family's verifier;
-  ``fastpath`` decides plain-number pairs without it, ``speedups`` makes its slow steps faster;
+  ``fastpath`` decides pairs of numbers (and closed forms, ``x=5``, lists of them) without it,
+  ``speedups`` makes its slow steps faster;
 - ``panel``: the verifier panel (``checkers/``: Math-Verify, the paper's grader, a strict checker);
 - ``family``: the ``Family`` record the registry lists.
 

@@ -350,7 +350,7 @@ def verify_pairs(items: Iterable[tuple[str, str | None]], *, workers: int, timeo
                  pool: MathCheckPool | None = None) -> tuple[list[MathVerdict], int]:
     """Verdicts for (normalised gold, normalised extracted answer) items, deduplicated.
 
-    Identical strings are right, and plain-number pairs are decided by ``fastpath`` (Math-Verify's
+    Identical strings are right, and pairs of numbers are decided by ``fastpath`` (Math-Verify's
     own verdict, without parsing); every other distinct pair goes to the workers once. Returns the
     verdicts in input order and the number of distinct pairs sent to Math-Verify.
     """

@@ -1,6 +1,6 @@
 """Math-Verify's slowest steps, done faster with the result they would give.
 
-Why: after the plain-number fast path (``fastpath``), what remains of math checking is Math-Verify
+Why: after the fast path for numbers (``fastpath``), what remains of math checking is Math-Verify
 parsing answers with its ANTLR LaTeX parser (milliseconds each) and, on wrong answers, sympy's
 ``simplify`` and ``solve`` (tens of milliseconds to seconds on the symbolic golds of Minerva,
 OlympiadBench and Omni-MATH; benchmarks/verify_math.py). ``install`` changes three things, in the
@@ -18,9 +18,13 @@ Math-Verify as it is:
   expression's value wherever its symbols' assumptions hold, so it cannot turn a non-zero
   difference into zero. Left to sympy: anything but two plain expressions (matrices, sets,
   relations), unevaluated calculus (derivatives, integrals, sums, limits), undefined functions,
-  integer-valued functions (factorial, binomial, gamma, floor, ceiling and kin, which ``combsimp``
-  may rewrite as if their arguments were integers), symbols that must be integers or not positive,
-  and values that are not finite numbers.
+  piecewise expressions, symbols that must be integers or not positive, and values that are not
+  finite numbers. With integer-valued functions (factorial, binomial, gamma, floor, ceiling and
+  kin) the point is one of positive *integers*: ``combsimp``, which ``simplify`` calls on them,
+  either keeps values everywhere (``gammasimp``, when an argument is not known to be an integer)
+  or rewrites as if the arguments were integers, which keeps values at integer points; so a
+  difference that is non-zero there is not zero after ``simplify`` either. (A non-integer point
+  could miss that: ``combsimp`` may equate expressions that agree on integers only.)
 - ``solve(gold_equation, symbols)`` is kept per equation and symbols: each wrong answer to the
   same problem solves the same gold equation again; a worker now solves it once (a bounded cache;
   exceptions are cached and raised again, so the caller sees what ``solve`` did).
@@ -36,7 +40,6 @@ A Math-Verify or latex2sympy without the wrapped names is left alone (slower, sa
 from __future__ import annotations
 
 import functools
-import math
 import random
 from collections import OrderedDict
 from collections.abc import Callable
@@ -50,26 +53,33 @@ SOLVE_CACHE_SIZE = 256
 
 @functools.cache
 def _hands_off() -> tuple[type, ...]:
-    """Left to simplify: unevaluated calculus, undefined functions, and functions that combsimp
-    may treat as integer-only."""
+    """Left to simplify: unevaluated calculus, undefined functions and piecewise expressions."""
     import sympy  # the worker's dependency, not the parent's (importing it costs about a second)
     from sympy.core.function import AppliedUndef
 
-    return (sympy.Derivative, sympy.Integral, sympy.Sum, sympy.Product, sympy.Limit, AppliedUndef,
-            sympy.factorial, sympy.factorial2, sympy.binomial, sympy.gamma, sympy.loggamma,
+    return (sympy.Derivative, sympy.Integral, sympy.Sum, sympy.Product, sympy.Limit, AppliedUndef, sympy.Piecewise)
+
+
+@functools.cache
+def _integer_valued() -> tuple[type, ...]:
+    """Functions that combsimp may rewrite as if their arguments were integers, and kin."""
+    import sympy  # worker-only dependency (see _hands_off)
+
+    return (sympy.factorial, sympy.factorial2, sympy.binomial, sympy.gamma, sympy.loggamma,
             sympy.RisingFactorial, sympy.FallingFactorial, sympy.subfactorial, sympy.floor, sympy.ceiling,
-            sympy.frac, sympy.Mod, sympy.Piecewise, sympy.beta, sympy.polygamma, sympy.digamma)
+            sympy.frac, sympy.Mod, sympy.beta, sympy.polygamma, sympy.digamma)
 
 
 _installed: dict[str, Callable[..., Any]] = {}
 
 
-def _point(symbols: set[Any]) -> dict[Any, Any] | None:
+def _point(symbols: set[Any], integers: bool = False) -> dict[Any, Any] | None:
     """A value for every symbol, allowed by its assumptions (None when one cannot be chosen simply).
 
-    Values are positive non-integers in (0.3, 1.7), the same for a symbol name in every call.
+    Values are positive non-integers in (0.3, 1.7), or with ``integers`` positive integers in
+    [5, 13], the same for a symbol name in every call.
     """
-    from sympy import Rational, Symbol  # worker-only dependency (see _hands_off)
+    from sympy import Integer, Rational, Symbol  # worker-only dependency (see _hands_off)
 
     values = {}
     for s in symbols:
@@ -77,40 +87,45 @@ def _point(symbols: set[Any]) -> dict[Any, Any] | None:
             return None
         if s.is_integer or s.is_nonpositive or s.is_zero or s.is_rational is False:
             return None
-        values[s] = Rational(random.Random(s.name).randint(3000, 17000), 10007)
+        rng = random.Random(s.name)
+        values[s] = Integer(rng.randint(5, 13)) if integers else Rational(rng.randint(3000, 17000), 10007)
     return values
 
 
-def _value(expr: Any, point: dict[Any, Any]) -> complex | None:
+def _value(expr: Any, point: dict[Any, Any]) -> Any | None:
+    """The value at ``point``, a sympy number of ``DIGITS`` digits (any size: ``4^{2017}`` is no
+    float), or None when it is not a finite number."""
     import sympy  # worker-only dependency (see _hands_off)
 
     value = (expr.subs(point) if point else expr).evalf(DIGITS)
     if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
-    z = complex(value)
-    if math.isnan(z.real) or math.isnan(z.imag) or math.isinf(abs(z)):
+    real, imag = value.as_real_imag()
+    if not (real.is_Number and imag.is_Number and real.is_finite and imag.is_finite):
         return None
-    return z
+    return value
 
 
 def numerically_different(a: Any, b: Any) -> bool:
     """True when ``a - b`` is provably non-zero at a point (see the module docstring); False = unknown."""
-    from sympy import Expr, MatrixBase  # worker-only dependency (see _hands_off)
+    from sympy import Expr, Integer, MatrixBase  # worker-only dependency (see _hands_off)
 
     if not (isinstance(a, Expr) and isinstance(b, Expr)) or isinstance(a, MatrixBase) or isinstance(b, MatrixBase):
         return False
     try:
         if a.has(*_hands_off()) or b.has(*_hands_off()):
             return False
-        point = _point(a.free_symbols | b.free_symbols)
+        integers = a.has(*_integer_valued()) or b.has(*_integer_valued())
+        point = _point(a.free_symbols | b.free_symbols, integers)
         if point is None:
             return False
         va, vb = _value(a, point), _value(b, point)
-    except Exception:  # noqa: BLE001  anything sympy cannot evaluate is left to simplify
+        if va is None or vb is None:
+            return False
+        gap = abs(va - vb).evalf(DIGITS)
+        return bool(gap > REL_GAP * max(Integer(1), abs(va).evalf(DIGITS), abs(vb).evalf(DIGITS)))
+    except Exception:  # noqa: BLE001  anything sympy cannot evaluate or compare is left to simplify
         return False
-    if va is None or vb is None:
-        return False
-    return abs(va - vb) > REL_GAP * max(1.0, abs(va), abs(vb))
 
 
 def _symbolic_eq(a: Any, b: Any) -> bool:

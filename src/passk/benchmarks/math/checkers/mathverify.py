@@ -4,7 +4,7 @@ Why a separate module: the verifier panel (``passk.benchmarks.math.panel``) call
 through the same names (``NAME``, ``LABEL``, ``NEEDS_WORKER``, ``extract``, ``prepare_gold``,
 ``check``). This module only adapts the family's pipeline to them, so the panel's Math-Verify
 column is, by construction, the verdict ``passk.benchmarks.math.checker.verify`` gives: the
-paper's extraction rules with the project's safe normalisation, the exact-string and plain-number
+paper's extraction rules with the project's safe normalisation, the exact-string and number
 shortcuts, then Math-Verify (``worker.check_pair``, percent retry included).
 """
 
@@ -32,7 +32,7 @@ def prepare_gold(gold: str, dataset: str = "") -> str:
 
 
 def check(gold: str, answer: str) -> tuple[bool, str]:
-    """Identical strings are right without a parse and plain numbers are decided by value (as in
+    """Identical strings are right without a parse and numbers are decided by value (as in
     ``checker.verify_pairs``); else Math-Verify. Its own timeouts are off (see ``worker``): run
     this in a killable process."""
     if answer == gold:
