@@ -63,3 +63,14 @@ def test_mbpp_255_may_drop_but_no_other_task(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_difference(tmp_path: Path) -> None:
     a = _write(tmp_path / "a.json.gz", BASE)
     assert groundtruth_differences(a, tmp_path / "none.json.gz") == [f"{tmp_path / 'none.json.gz'}: no such ground-truth file"]
+
+
+def test_an_order_only_difference_is_the_same(tmp_path: Path) -> None:
+    """Mbpp/2's canonical ``tuple(set(a) & set(b))`` orders its elements by the process's hash seed:
+    two builds differ in order only, which no sandbox can cause; other reorderings still count."""
+    a = {"Mbpp/2": _entry([{"$tuple": ["b", "a"]}, {"$set": ["x", "y"]}])}
+    b = {"Mbpp/2": _entry([{"$tuple": ["a", "b"]}, {"$set": ["y", "x"]}])}
+    c = {"Mbpp/2": _entry([{"$tuple": ["a", "c"]}, {"$set": ["y", "x"]}])}
+    pa, pb, pc = _write(tmp_path / "a.json.gz", a), _write(tmp_path / "b.json.gz", b), _write(tmp_path / "c.json.gz", c)
+    assert groundtruth_differences(pa, pb) == []
+    assert groundtruth_differences(pa, pc) == ["Mbpp/2: plus differs (2 against 2 entries; first difference at 0)"]

@@ -255,6 +255,19 @@ def load_groundtruth(path: str, ids: Iterable[str] | None = None) -> dict[str, A
             raise DataError(f"{p}: unreadable ground truth ({exc})") from None
 
 
+def _same_output(x: Any, y: Any) -> bool:
+    """Two recorded outputs (as encoded) are the same, up to the order Python's per-process hash
+    seed gives a set's elements: a set (or a dict) encodes its elements in iteration order, and a
+    canonical solution such as Mbpp/2's ``tuple(set(a) & set(b))`` returns them in that order (its
+    oracle compares sets). An order-only difference cannot come from a sandbox."""
+    if x == y:
+        return True
+    a, b = wire.decode(x), wire.decode(y)
+    if a == b:
+        return True
+    return type(a) is type(b) and isinstance(a, (list, tuple)) and len(a) == len(b) and sorted(map(repr, a)) == sorted(map(repr, b))
+
+
 def groundtruth_differences(a: str | os.PathLike[str], b: str | os.PathLike[str], may_drop: Iterable[str] = ("Mbpp/255",)) -> list[str]:
     """What differs between two ground truths of the same problems, as lines a person can read.
 
@@ -263,7 +276,9 @@ def groundtruth_differences(a: str | os.PathLike[str], b: str | os.PathLike[str]
     turned into a dropped input would quietly remove a test. Compared: the problems file (by its
     sha256, so the inputs are the same), the task ids, every expected output as encoded, which plus
     inputs were kept and which dropped, and that no task outside ``may_drop`` dropped any (Mbpp/255's
-    input 85 is beyond any limit). Runtimes, the machine and the build time are not compared.
+    input 85 is beyond any limit). Runtimes, the machine and the build time are not compared. The
+    problems file names the data file it was prepared from, so both must come from the same data
+    directory, and both ground truths from the same code (its encoding of outputs is compared).
     """
     missing = [f"{p}: no such ground-truth file" for p in (a, b) if not Path(p).is_file()]
     if missing:
@@ -282,10 +297,11 @@ def groundtruth_differences(a: str | os.PathLike[str], b: str | os.PathLike[str]
             if e.get("plus_dropped") and tid not in allowed:
                 out.append(f"{tid}: {path} dropped plus inputs {[d['index'] for d in e['plus_dropped']]}")
         for key in ("base", "plus", "plus_kept"):
-            if ea.get(key) != eb.get(key):
-                n_a, n_b = len(ea.get(key) or []), len(eb.get(key) or [])
-                first = next((i for i, (x, y) in enumerate(zip(ea.get(key) or [], eb.get(key) or [])) if x != y), min(n_a, n_b))
-                out.append(f"{tid}: {key} differs ({n_a} against {n_b} entries; first difference at {first})")
+            xs, ys = ea.get(key) or [], eb.get(key) or []
+            first = next((i for i, (x, y) in enumerate(zip(xs, ys)) if not _same_output(x, y)), None)
+            if len(xs) != len(ys) or first is not None:
+                at = min(len(xs), len(ys)) if first is None else first
+                out.append(f"{tid}: {key} differs ({len(xs)} against {len(ys)} entries; first difference at {at})")
         dropped_a = [d["index"] for d in ea.get("plus_dropped") or []]
         dropped_b = [d["index"] for d in eb.get("plus_dropped") or []]
         if dropped_a != dropped_b:
