@@ -372,18 +372,12 @@ class _Loop:
             if self.decided:
                 return True
             try:
-                if self.judge.accepts_bytes(k, payload):
+                if self.judge.accepts_bytes(k, payload):  # an output identical to the expected one, unparsed
                     return True
-            except Exception as exc:  # noqa: BLE001 - the guard per sample, as below
-                self.judge.unjudgeable(k, f"{type(exc).__name__}: {str(exc)[:200]}")
-                self.decided = True
-                self.send_stop(p)
-                return True
-            try:
-                message, error = wire.decode_line(payload, self.harness.line_cap), None
-            except wire.WireError as exc:
-                message, error = None, str(exc)
-            try:
+                try:
+                    message, error = wire.decode_line(payload, self.harness.line_cap), None
+                except wire.WireError as exc:
+                    message, error = None, str(exc)
                 stop = self.judge.line(k, message, error)
             except Exception as exc:  # noqa: BLE001 - the guard per sample: this program's output, this program's verdict
                 self.judge.unjudgeable(k, f"{type(exc).__name__}: {str(exc)[:200]}")

@@ -103,7 +103,7 @@ class TaskPlan:
         one exactly (``{"o": <as recorded>, "k": 0}``): made once per problem and process."""
         got = self._line_digests.get(i)
         if got is None:
-            line = ('{"o":' + wire.dumps(self.expected_raw[i]) + ',"k":0}').encode("ascii")
+            line = wire.dumps({"o": self.expected_raw[i], "k": 0}).encode("ascii")  # as the harness sends it
             got = self._line_digests[i] = (len(line), hashlib.sha256(line).digest())
         return got
 
