@@ -174,22 +174,22 @@ class Meter:
             stack += children.get(pid, [])
         return out
 
-    def tasks(self):
+    def tasks(self, pids):
         """Processes and threads of the program (a backstop where RLIMIT_NPROC and pids.max do not bind)."""
         n = 0
-        for pid in self.program_pids():
+        for pid in pids:
             try:
                 n += len(os.listdir(f"/proc/{pid}/task"))
             except OSError:
                 pass
         return n
 
-    def used(self):
+    def used(self, pids):
         total = 0
-        for pid in self.program_pids():
+        for pid in pids:
             total += max(0, _status_kb(pid, "RssAnon:") - self.base_anon_kb) * 1024
         total += self.sysv_shm()
-        total += self.memfds()
+        total += self.memfds(pids)
         try:
             st = os.statvfs(SHM)
             total += (st.f_blocks - st.f_bfree) * st.f_frsize
@@ -211,10 +211,10 @@ class Meter:
             pass
         return total
 
-    def memfds(self):
+    def memfds(self, pids):
         seen = set()
         total = 0
-        for pid in self.program_pids():
+        for pid in pids:
             fd_dir = f"/proc/{pid}/fd"
             try:
                 names = os.listdir(fd_dir)
@@ -253,14 +253,13 @@ def sweep(pid1):
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+        try:  # reap every zombie there is before the next kill(-1), which walks every process
+            while os.waitpid(-1, os.WNOHANG)[0] != 0:
+                pass
         except ChildProcessError:
             if not pid1 or len(_pids()) <= 1:
                 return
-            pid = 0
-        if pid == 0:
-            time.sleep(0.001)
+        time.sleep(0.001)
     raise Tainted("processes of the last program survived SIGKILL")
 
 
@@ -484,11 +483,17 @@ class Server:
                 break
             if now >= next_meter:
                 next_meter = now + METER_EVERY
-                if meter.used() > memory_cap:
-                    killed = "memory"
-                    break
-                if meter.tasks() > task_cap:
+                # Processes first, from one listing of /proc: a fork storm must be stopped while it is
+                # small. Reading every process's memory and descriptors first made each tick cost
+                # O(processes) while the storm's processes shared the CPU with this loop, so the
+                # meter fell further behind at every tick (as root without a cgroup nothing else
+                # bounds the storm, and it took the host's last PIDs).
+                pids = meter.program_pids()
+                if len(pids) > task_cap or meter.tasks(pids) > task_cap:
                     killed = "processes"
+                    break
+                if meter.used(pids) > memory_cap:
+                    killed = "memory"
                     break
             if eof:
                 if status is None:
@@ -539,6 +544,8 @@ class Server:
                 killed = "output"
                 break
         if status is None:
+            if self.pid1:  # every other process of the namespace is the program's: one call stops them all
+                os.kill(-1, signal.SIGKILL)
             for target in (pid, -pid):
                 try:
                     os.kill(target, signal.SIGKILL)
