@@ -139,10 +139,12 @@ json.dump([[r["sample_index"], r["status"], r["detail"]] for r in rows], open(sy
 
 # The floor: the same harness runs every program in a fork of a warm worker, no sandbox, no
 # isolation, no dedup: only the tests' own execution and the comparison, each program timed from
-# fork to exit. Their sum divided by the workers is a lower bound on any verifier's time on these
-# samples (perfect balance, zero overhead), so evalplus / bound caps the ratio any could reach.
+# fork to exit, under the same per-step time limits as passk (a looping program is killed at its
+# step's limit, as passk kills it). Their sum divided by the workers is a lower bound on any
+# verifier's time on these samples (perfect balance, zero overhead), so evalplus / bound caps the
+# ratio any could reach.
 FLOOR = """
-import json, os, sys, time
+import json, os, select, sys, time
 from multiprocessing import Pool
 from passk.io import read_jsonl
 from passk.benchmarks.evalplus import harness as H
@@ -175,19 +177,36 @@ def one(item):
         finally:
             os._exit(0)
     os.close(w)
-    buf, k, stop = b"", 0, False
-    while chunk := os.read(r, 1 << 20):
+    steps = [float(task["limits"]["ready"]), *map(float, task["limits"]["tests"])]
+    buf, scan, k, killed = bytearray(), 0, 0, None
+    step_end = time.monotonic() + steps[0]
+    while killed is None:
+        left = step_end - time.monotonic()
+        if left <= 0 or not select.select([r], [], [], left)[0]:
+            killed = "timeout"
+            break
+        chunk = os.read(r, 1 << 20)
+        if not chunk:
+            break
         buf += chunk
-        *lines, buf = buf.split(b"\\n")
-        for line in lines:
-            if not stop:
+        while killed is None and (cut := buf.find(b"\\n", scan)) >= 0:
+            line = bytes(buf[:cut])
+            del buf[:cut + 1]
+            scan = 0
+            try:
                 stop = judge.line(k, wire.decode_line(line, plan.line_cap), None)
-                if stop:
-                    os.kill(child, 9)
+            except wire.WireError:  # an unreadable line fails the program, as in passk
+                stop = True
+            if stop:
+                killed = "judge"
             k += 1
+            step_end = time.monotonic() + (steps[k] if k < len(steps) else 4.0)  # after the last line: 4 s to exit
+        scan = len(buf)
+    if killed is not None:
+        os.kill(child, 9)
     os.close(r)
     os.waitpid(child, 0)
-    outcome = judge.end(Ended(k, "judge" if stop else None, 0, None, 0.0, False))
+    outcome = judge.end(Ended(k, killed, 0, None, 0.0, False))
     return outcome.status == "correct", time.perf_counter() - t0
 items = [(s["task_id"], s["solution"]) for s in read_jsonl(sys.argv[2])]
 with Pool(int(sys.argv[5])) as pool:
