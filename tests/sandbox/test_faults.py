@@ -126,6 +126,31 @@ def test_inputs_beyond_the_limits_are_skipped_without_running_input_by_input(tmp
 
 
 @needs_bwrap
+def test_an_output_over_the_record_cap_is_dropped_while_it_streams(tmp_path, monkeypatch):
+    """Mbpp/255's input 85 in small: an expected output over the record line cap is dropped at the
+    output cap (listed with that reason) while it is still being encoded and sent, the inputs after
+    it are kept, and an output just under the cap is kept whole."""
+    from passk.benchmarks.evalplus import groundtruth as G
+    from passk.sandbox import wire
+
+    monkeypatch.setattr(G, "RECORD", session.Harness(G.HARNESS_NAME, G.HARNESS_SOURCE, line_cap=1 << 20, total_cap=64 << 20))
+    # a == 99: 400,000 tuples (about 12 MB encoded; a second to make); a == 50: 10,000 of them (0.7 MB)
+    canonical = ("    from itertools import product\n    if a in (50, 99):\n"
+                 "        return list(product('ab', repeat=b))[:10000 if a == 50 else 400000]\n    return a + b\n")
+    problems = _problems(tmp_path, canonical, [[3, 4], [99, 19], [50, 14], [5, 6]])
+    out = tmp_path / "gt.json.gz"
+    t0 = time.monotonic()
+    compute_groundtruth(problems, out, {"memory_mb": 512})
+    assert time.monotonic() - t0 < 60
+    entry = read_groundtruth(out)["tasks"]["Toy/0"]
+    assert entry["plus_kept"] == [0, 2, 3] and [d["index"] for d in entry["plus_dropped"]] == [1]
+    assert "output cap on plus input 1" in entry["plus_dropped"][0]["why"]
+    kept = wire.decode(entry["plus"][1])
+    assert len(kept) == 10000 and kept[0] == ("a",) * 14 and entry["plus"][2] == 11
+    assert wire.STREAM_CHUNK < 10000  # the kept output was streamed in pieces, and read back whole
+
+
+@needs_bwrap
 def test_the_process_cap_counts_the_program_only():
     """16 processes/threads a program: with 64 threads of our own and two sandboxes at once, a program
     using 12 still runs, and one asking for 40 does not."""

@@ -52,6 +52,57 @@ def test_tuples_roundtrip_flat_or_not(t: tuple) -> None:
     assert type(got) is tuple and repr(got) == repr(t)
 
 
+class _Box:
+    """Not plain data: what ``convert`` (the harness's ``plain``) turns into plain data."""
+
+    def __init__(self, v):
+        self.v = v
+
+
+def _unbox(x, depth=0):
+    if isinstance(x, _Box):
+        return x.v
+    raise TypeError("not plain")
+
+
+@pytest.mark.parametrize("value", [
+    7, "x", None, [1, 2.5], (1, "a"), {"k": [1, (2, 3)]},
+    [("Red", "Green")] * 5000,  # Mbpp/255's shape, streamed
+    tuple(("a", i) for i in range(9000)),  # a long tuple of non-scalars, streamed
+    [("a", float("inf")), (1, [2, {3}])] * 3000 + [[0.5] * 20],  # mixed elements, streamed
+    [[0.5] * 20] * 5000,  # elements that are packed doubles
+    [0.5] * 10000, list(range(10000)), ["s"] * 10000,  # flat or packed: one piece
+    [_Box((1, 2))] * 5000 + [(3, 4)], _Box([(1, 2)] * 5000),  # converted, in a chunk or whole
+])
+@pytest.mark.parametrize("extra", [{"s": 0.125}, {"k": 1}])
+def test_message_pieces_are_the_message_in_pieces(value, extra) -> None:
+    """Whatever the value, the pieces join into exactly the line that encoding it whole gives, so
+    ground truths and the judge's byte match do not depend on how a line was written."""
+    plain = _unbox(value) if isinstance(value, _Box) else [_unbox(v) if isinstance(v, _Box) else v for v in value] if type(value) is list else value
+    line = "".join(wire.message_pieces("o", value, extra, _unbox))
+    assert line == wire.dumps({"o": wire.encode(plain), **extra})
+    assert wire.decode(wire.decode_line(line.encode(), 1 << 30)["o"]) == plain
+
+
+def test_message_pieces_encode_a_long_list_a_chunk_at_a_time() -> None:
+    """A writer that stops after the first pieces (the fork server at its line cap) has paid for
+    those pieces only: the elements after them are never encoded; what neither ``encode`` nor
+    ``convert`` takes raises when its chunk is reached, after the pieces before it."""
+    seen = []
+
+    def convert(x, depth=0):
+        seen.append(x)
+        return _unbox(x)
+
+    value = [("a", "b")] * (3 * wire.STREAM_CHUNK) + [_Box(1)] + [object()]
+    pieces = wire.message_pieces("o", value, {"k": 0}, convert)
+    head = [next(pieces), next(pieces)]
+    assert head[0] == '{"o":[' and head[1].startswith('{"$tuple":["a","b"]}') and seen == []
+    with pytest.raises(TypeError):
+        list(pieces)
+    assert len(seen) == 2 and seen[0].v == 1  # the box converted, then the object refused
+
+
 def test_huge_int_encoding_is_linear_and_reads_old_files():
     x = 18 * 10**1000
     enc = wire.encode(x)

@@ -61,6 +61,30 @@ def test_batched_verdicts_equal_solo_verdicts():
 
 
 @needs_bwrap
+def test_long_outputs_stream_and_a_line_broken_off_is_a_wrong_output():
+    """A long list of tuples is written in pieces (``wire.message_pieces``) and judged as one
+    line; a program whose list turns out not to be plain data after some pieces were written, or
+    that returns far more than the expected output, gets a non-pass verdict, and the next program
+    in the same server is judged as usual."""
+    n = 12_000
+    problem = {"id": "Toy/1", "question": "def f(a):\n", "tests": {"dataset": "mbpp", "entry_point": "f", "atol": 0,
+                                                                      "base_input": [[n]], "plus_input": [[n + 1]]}}
+    expected = [[("a", i) for i in range(m)] for m in (n, n + 1)]
+    gt = {"base": [expected[0]], "plus": [expected[1]], "base_time": [0.0], "plus_time": [0.0]}
+    plan = C.TaskPlan(problem, gt, SETTINGS)
+    programs = {
+        "correct": "def f(a):\n    return [('a', i) for i in range(a)]\n",
+        "unplain_at_the_end": "def f(a):\n    return [('a', i) for i in range(a - 1)] + [object()]\n",
+        "far_too_long": "def f(a):\n    return [('a', i) for i in range(a * 300)]\n",
+        "correct_again": "def f(a):\n    return [('a', i) for i in range(a)]\n",
+    }
+    got = C.run_programs(make_sandbox(SETTINGS), SETTINGS, [(plan, code) for code in programs.values()])
+    statuses = dict(zip(programs, (g.status for g in got)))
+    assert statuses["correct"] == statuses["correct_again"] == "correct", got
+    assert statuses["unplain_at_the_end"] == "wrong" and statuses["far_too_long"] != "correct", got
+
+
+@needs_bwrap
 def test_batch_size_one_never_shares_a_sandbox(monkeypatch):
     from passk.benchmarks.evalplus import verify as V
 

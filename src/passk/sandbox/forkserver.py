@@ -51,6 +51,7 @@ program, as it sent it), ``E`` (program over: JSON ``{"exit", "signal", "killed"
 """
 
 import ctypes
+import gc
 import importlib.util
 import json
 import os
@@ -400,10 +401,30 @@ def _child(harness, seccomp, wire, task, code, wfd, job, workdir, nproc, wall):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         seccomp.install()
 
-        def send(obj):
-            data = memoryview((wire.dumps(obj) + "\n").encode("ascii"))  # sliced without copying: outputs reach 100 MB
+        def write(text):
+            data = memoryview(text.encode("ascii"))  # sliced without copying: outputs reach 100 MB
             while data:
                 data = data[os.write(wfd, data):]
+
+        def send(obj):
+            """One line: a message, or the pieces of one (``wire.message_pieces``), written as they
+            come, so that the line cap stops a huge output while it is being made. A piece that
+            raises ends the part-written line there (unreadable, so a failure) and re-raises."""
+            if type(obj) is dict:
+                write(wire.dumps(obj) + "\n")
+                return
+            pending, started = None, False
+            try:
+                for piece in obj:
+                    if pending is not None:
+                        write(pending)
+                        started = True
+                    pending = piece
+            except BaseException:
+                if started:
+                    write("\n")
+                raise
+            write((pending or "") + "\n")
 
         harness.run(task, code, send)
     finally:
@@ -571,6 +592,7 @@ class Server:
         tasks = job["tasks"]
         for task in tasks:
             harness.prepare(task)
+        gc.freeze()  # the tasks' inputs live as long as the server: no program's collections walk them
         keep_paths = {f"{SCRATCH}/{name}" for name in os.listdir(SCRATCH)}
         keep_paths |= {p for p in _mount_points() if p.startswith(SCRATCH + "/")}
         state = guarded_state()

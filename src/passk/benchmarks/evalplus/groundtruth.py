@@ -37,7 +37,13 @@ _gt_cache: dict[str, _GroundTruthFile] = {}
 _gt_lock = threading.Lock()
 FORMAT = 3  # 3: the per-task layout (write_groundtruth); 2 (one JSON object) is still read
 RECORD_TEST_SECONDS = 300.0  # one canonical call; beyond it the input is dropped (plus) or the ground truth stops (base)
-RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=1 << 30, total_cap=3 << 30)  # Mbpp/255's input 85 alone is 1.15 GB
+# An expected output over 256 MB encoded is dropped at the output cap, while it is being sent: a
+# program would have to make and send as much on every run of that test. Only Mbpp/255's plus input
+# 85 is (1.6 M tuples, 0.94 GB; evalplus fails its own canonical solution there); the largest kept
+# output of HumanEval+ and MBPP+ is Mbpp/255's 70 MB.
+RECORD_LINE_CAP = 1 << 28
+RECORD_BATCH = 8  # problems whose canonical runs share one fork server: a sandbox start costs ~0.13 s, a trivial problem less
+RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=RECORD_LINE_CAP, total_cap=3 << 30)
 
 
 def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | os.PathLike[str], sandbox_cfg: dict[str, Any]) -> None:
@@ -56,6 +62,8 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
     - A plus input on which the canonical solution itself exceeds the program limits (time,
       memory, output cap) is dropped, and every drop is listed in the task's entry and in
       ``meta.dropped_plus_inputs`` with its reason; on a base input that stops the ground truth too.
+    - The canonical runs of ``RECORD_BATCH`` problems share a fork server (one program per problem
+      and input group, as in verification; a server that ends runs its program again alone).
     - A sandbox fault is a ``VerifierError`` (``passk.sandbox.session``), never a drop.
     """
     settings = SandboxSettings.from_config(sandbox_cfg)
@@ -69,13 +77,12 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         return {"mode": "record", "entry_point": problem["tests"]["entry_point"], "not_none": not_none_task(problem),
                 "inputs": wire.encode(inputs), "limits": step_limits(60.0, [RECORD_TEST_SECONDS] * len(inputs)), "site": site}
 
+    def program(problem: dict[str, Any], inputs: list[Any]) -> Program:
+        return Program(task(problem, inputs), program_of_canonical(problem), 60.0 + RECORD_TEST_SECONDS * len(inputs) + 5.0,
+                       lambda n=len(inputs): RecordJudge(n))
+
     def record(problem: dict[str, Any], groups: list[list[Any]]) -> list[RecordJudge]:
-        programs = []
-        for inputs in groups:
-            t = task(problem, inputs)
-            programs.append(Program(t, program_of_canonical(problem), 60.0 + RECORD_TEST_SECONDS * len(inputs) + 5.0,
-                                    lambda n=len(inputs): RecordJudge(n)))
-        return run_programs(sandbox, limits, RECORD, programs)
+        return run_programs(sandbox, limits, RECORD, [program(problem, inputs) for inputs in groups])
 
     def failed(problem: dict[str, Any], which: str, judge: RecordJudge, offset: int = 0) -> str:
         """Why a record run (of the inputs from ``offset`` on) is incomplete; a DataError when the
@@ -94,9 +101,13 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         how = f"signal {e.signal}" if e.signal else f"exit code {e.exit}"
         raise DataError(f"{where} ended on its {which} input {i} ({how})")
 
-    def one(problem: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        base, plus = test_inputs(problem, "base_input"), test_inputs(problem, "plus_input")
-        got_base, got_plus = record(problem, [base, plus])
+    def batch(problems: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        """The entries of a few problems, whose base and plus runs share one fork server."""
+        inputs = [(test_inputs(p, "base_input"), test_inputs(p, "plus_input")) for p in problems]
+        got = run_programs(sandbox, limits, RECORD, [program(p, xs) for p, pair in zip(problems, inputs) for xs in pair])
+        return [one(p, base, plus, got[2 * i], got[2 * i + 1]) for i, (p, (base, plus)) in enumerate(zip(problems, inputs))]
+
+    def one(problem: dict[str, Any], base: list[Any], plus: list[Any], got_base: RecordJudge, got_plus: RecordJudge) -> tuple[str, dict[str, Any]]:
         entry: dict[str, Any] = {}
         if len(got_base.outputs) != len(base):
             raise DataError(f"{problems_path}: canonical solution of {problem['id']} {failed(problem, 'base', got_base)}")
@@ -130,8 +141,9 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         return problem["id"], entry
 
     workers = int(settings.groundtruth_workers)
+    batches = [problems[i : i + RECORD_BATCH] for i in range(0, len(problems), RECORD_BATCH)]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        tasks = dict(pool.map(one, problems))
+        tasks = dict(entry for done in pool.map(batch, batches) for entry in done)
     meta = {
         "format": FORMAT,
         "problems": str(problems_path),

@@ -46,7 +46,7 @@ def _short(x, n=300):
 def plain(x, depth=0):
     """A copy of ``x`` made only of builtin types (numpy scalars and arrays converted); TypeError
     for any other class, builtin subclasses with a rigged ``__eq__`` included."""
-    if depth > 60:
+    if depth > 64:  # as deep as the wire's encoding goes
         raise TypeError("output nested too deeply")
     t = type(x)
     if t in _PLAIN_SCALARS:
@@ -130,7 +130,7 @@ def run(task, code, send):
     sys.stdin = _NoInput()
     record = task["mode"] == "record"
     not_none = bool(task.get("not_none"))
-    encode = _wire.encode
+    message_pieces = _wire.message_pieces
     glb = {"__name__": "__passk_program__", "__builtins__": builtins}
     try:
         exec(compile(code, "program.py", "exec"), glb)
@@ -152,19 +152,14 @@ def run(task, code, send):
             send(_failure(exc))
             return
         try:
+            extra = {"s": secs} if record else {"k": 0 if type(out) in _PLAIN_SCALARS or type(out) in (list, tuple, set, frozenset, dict) else 1}
             if not_none:  # evalplus's MBPP_OUTPUT_NOT_NONE_TASKS: "is not None" (a program's bool as is)
-                value = out is not None if record or type(out) is not bool else out
-            else:
-                value = plain(out)
-            msg = {"o": encode(value)}
-            if record:
-                msg["s"] = secs
-            else:
-                msg["k"] = 0 if type(out) in _PLAIN_SCALARS or type(out) in (list, tuple, set, frozenset, dict) else 1
-            del value
-            send(msg)
+                send({"o": out is not None if record or type(out) is not bool else out, **extra})
+            else:  # plain data as is, else through ``plain``; a long list streams (the server's line cap stops it)
+                send(message_pieces("o", out, extra, plain))
+            out = None
         except MemoryError:  # the output does not fit in the program's memory once encoded
-            msg = value = out = None
+            out = None
             send({"x": "MemoryError", "d": "MemoryError while sending the output"})
             return
         except BaseException as exc:  # noqa: BLE001 - not plain data: the judge calls it a wrong output
