@@ -75,6 +75,15 @@ def _packed(x, types):
     return None
 
 
+def _whole(x, t, types):
+    """What list or tuple ``x`` (of type ``t``, element types ``types``) encodes to, untagged, when
+    no walk per element is needed: packed numbers, or the flat list itself; else None."""
+    body = _packed(x, types)
+    if body is None and _flat_json(x, types):
+        body = x if t is list else list(x)
+    return body
+
+
 def _elements(x, types, depth):
     """``[encode(v, depth) for v in x]``, where ``types`` are the element types of ``x``. Flat
     tuples of JSON's scalars are tagged without a call each: Mbpp/255 returns 1.6 M of them."""
@@ -110,12 +119,9 @@ def encode(x, depth=0):
         return x if math.isfinite(x) else {"$float": repr(x)}
     if t is list or t is tuple:  # long lists and tuples of numbers packed, flat ones at C speed
         types = set(map(type, x))
-        body = _packed(x, types)
+        body = _whole(x, t, types)
         if body is None:
-            if _flat_json(x, types):
-                body = x if t is list else list(x)
-            else:
-                body = _elements(x, types, depth + 1)
+            body = _elements(x, types, depth + 1)
         return body if t is list else {"$tuple": body}
     if t is set or t is frozenset:
         return {"$set" if t is set else "$frozenset": [encode(v, depth + 1) for v in x]}
@@ -159,9 +165,7 @@ def message_pieces(key, x, extra, convert=None):
     t = type(x)
     if (t is list or t is tuple) and len(x) > STREAM_CHUNK:
         types = set(map(type, x))
-        body = _packed(x, types)
-        if body is None and _flat_json(x, types):
-            body = x if t is list else list(x)
+        body = _whole(x, t, types)
         if body is not None:  # numbers packed, or flat: encoded at C speed, written whole
             yield dumps({key: body if t is list else {"$tuple": body}, **extra})
             return
