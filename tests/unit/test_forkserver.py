@@ -142,29 +142,6 @@ def test_programs_of_several_problems_share_a_server():
     assert [g[0] for g in got] == ["correct", "correct", "runtime_error", "runtime_error", "wrong"]
 
 
-def test_pack_batches_keeps_slow_problems_apart():
-    def plan(cost: float) -> C.TaskPlan:
-        p = C.TaskPlan.__new__(C.TaskPlan)
-        p.cost = cost
-        return p
-
-    fast = [plan(0.001) for _ in range(40)]
-    slow = plan(5.0)
-    chunks = [[(p, f"f{i}-{j}") for j in range(3)] for i, p in enumerate(fast)]
-    size = C.batch_size_for(slow, 32)
-    assert size == 1
-    chunks += [[(slow, f"s{j}")] for j in range(4)]
-    batches = C.pack_batches(chunks, 32)
-    assert sorted(x for b in batches for _, x in b) == sorted(x for c in chunks for _, x in c)
-    assert all(len(b) <= 32 for b in batches)
-    assert [len(b) for b in batches[:4]] == [1, 1, 1, 1] and all(b[0][0] is slow for b in batches[:4])
-    for b in batches:  # a problem's chunk is never split across batches
-        for c in chunks:
-            names = {x for _, x in c}
-            inside = names & {x for _, x in b}
-            assert inside in (set(), names)
-
-
 def test_batch_seconds_grow_with_the_work_but_never_below_the_floor():
     def plan(cost: float) -> C.TaskPlan:
         p = C.TaskPlan.__new__(C.TaskPlan)

@@ -13,8 +13,9 @@ machine)`` as in evalplus, plus ``factor`` times the time sending an output of t
 may take; loading the program gets ``min_time_limit``), ``timeout_per_task``
 (caps the sum of test limits of base and of plus, as evalplus's ``EVALPLUS_TIMEOUT_PER_TASK``; a
 program's wall clock is ``cap(base) + cap(plus) + min_time_limit + startup_slack``) and
-``batch_size``: up to this many distinct programs share one sandbox (``pack_batches``: programs of
-small problems share, a slow problem's are spread); 1 gives every program a sandbox of its own.
+``batch_size``: up to this many distinct programs share one sandbox (``passk.verify.batches``:
+programs of small problems share, a slow problem's are spread); 1 gives every program a sandbox of
+its own.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from passk.benchmarks.evalplus import harness as H
@@ -43,7 +45,7 @@ MIN_TOTAL_CAP = 16 << 20  # bytes all outputs of a program may take, at least
 # out by the verifier's own cost of sending what it returned.
 SEND_SECONDS_PER_BYTE = 0.1 / 1e6
 
-__all__ = ["NO_CODE", "Outcome", "TaskPlan", "run_programs", "pack_batches", "batch_seconds", "batch_size_for"]
+__all__ = ["NO_CODE", "Outcome", "TaskPlan", "run_programs", "chunk_cost", "batch_seconds", "batch_size_for"]
 
 
 def not_none_task(problem: dict[str, Any]) -> bool:
@@ -147,29 +149,7 @@ def batch_size_for(plan: TaskPlan, batch_size: int, seconds: float = BATCH_SECON
     return max(1, min(batch_size, int(seconds / max(plan.cost + STARTUP_SECONDS, 1e-3))))
 
 
-def pack_batches(
-    chunks: list[list[tuple[TaskPlan, Any]]], batch_size: int, seconds: float = BATCH_SECONDS
-) -> list[list[tuple[TaskPlan, Any]]]:
-    """Chunks of programs (each of one problem) packed into batches of at most ``batch_size``
-    programs and about ``seconds`` of canonical runtime, the costliest batches first.
-
-    Small problems share a sandbox too (MBPP+ has 378 problems of a few ms each: a sandbox per
-    problem would cost more than their tests); a slow problem keeps its batches to itself.
-    """
-    def cost(chunk: list[tuple[TaskPlan, Any]]) -> float:
-        return sum(plan.cost + STARTUP_SECONDS for plan, _ in chunk)
-
-    batches: list[list[tuple[TaskPlan, Any]]] = []
-    current: list[tuple[TaskPlan, Any]] = []
-    current_cost = 0.0
-    for chunk in sorted(chunks, key=cost, reverse=True):
-        chunk_cost = cost(chunk)
-        if current and (len(current) + len(chunk) > batch_size or current_cost + chunk_cost > seconds):
-            batches.append(current)
-            current, current_cost = [], 0.0
-        current += chunk
-        current_cost += chunk_cost
-    if current:
-        batches.append(current)
-    batches.sort(key=cost, reverse=True)
-    return batches
+def chunk_cost(chunk: Sequence[tuple[TaskPlan, Any]]) -> float:
+    """Estimated seconds of a chunk of (plan, program) entries: the canonical runtime of each, plus
+    ``STARTUP_SECONDS``. Orders the work and bounds a batch (``passk.verify.batches``)."""
+    return sum(plan.cost + STARTUP_SECONDS for plan, _ in chunk)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from passk.benchmarks.evalplus.execute import Outcome, TaskPlan, batch_seconds, batch_size_for, pack_batches, run_programs
+from passk.benchmarks.evalplus.execute import Outcome, TaskPlan, batch_seconds, batch_size_for, chunk_cost, run_programs
 from passk.benchmarks.evalplus.extract import program_of_sample
 from passk.benchmarks.evalplus.groundtruth import load_groundtruth
 from passk.errors import ConfigError, DataError
 from passk.prompts import prompt_prefill
 from passk.records.verdicts import verdict_row
 from passk.sandbox.settings import SandboxSettings, make_sandbox
+from passk.verify.batches import BatchQueue, run_batches
 from passk.verify.family import VerifyContext
 from passk.verify.programs import opening_fence
 
@@ -57,8 +57,9 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     for pid in {k[0] for k in unique}:
         plans[pid] = TaskPlan(problems[pid], gt[pid], settings)
 
-    # Work items: batches of distinct programs (see ``pack_batches``; a problem is split when its
-    # programs would make a long batch), the costliest first, so a slow one does not stretch the tail.
+    # Work: batches of distinct programs cut as workers free up (``passk.verify.batches``): chunks
+    # of a problem's programs (a slow problem's are split so that they spread), the costliest first,
+    # small problems sharing a sandbox, smaller batches toward the end so the workers end together.
     by_problem: dict[str, list[tuple[str, str]]] = {}
     for key in unique:
         by_problem.setdefault(key[0], []).append(key)
@@ -67,14 +68,14 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     for pid, keys_ in by_problem.items():
         size = batch_size_for(plans[pid], int(settings.batch_size), seconds)
         chunks += [[(plans[pid], k) for k in keys_[i : i + size]] for i in range(0, len(keys_), size)]
-    items = pack_batches(chunks, max(1, int(settings.batch_size)), seconds)
+    chunks.sort(key=chunk_cost, reverse=True)
+    queue = BatchQueue(chunks, int(settings.batch_size), workers, seconds, chunk_cost)
 
     def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], Outcome]]:
         got = run_programs(sandbox, settings, [(plan, programs[unique[k]]) for plan, k in batch])
         return [(k, v) for (_, k), v in zip(batch, got)]
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        verdicts = {k: v for part in pool.map(one, items) for k, v in part}
+    verdicts = dict(run_batches(queue, workers, one))
     return [
         verdict_row(s, verdicts[k].status, extracted=prog, detail=verdicts[k].detail, base_passed=verdicts[k].base_passed, tests="base+plus")
         for s, k, prog in zip(samples, keys, programs)

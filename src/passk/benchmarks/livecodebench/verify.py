@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from passk.records.verdicts import verdict_row
 from passk.sandbox.base import Sandbox
 from passk.sandbox.session import Harness, Program, run_programs, step_limits
 from passk.sandbox.settings import SandboxSettings, make_sandbox
+from passk.verify.batches import BatchQueue, run_batches
 from passk.verify.family import VerifyContext
 from passk.verify.programs import FENCE, last_fenced_block, opening_fence, reasoning_program, restore_prefill
 
@@ -187,24 +187,15 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
             jobs.setdefault((sample["problem_id"], code), None)
 
     plans = {pid: ProblemPlan(problems[pid], timeout) for pid in {k[0] for k in jobs}}
-    size = max(1, int(settings.batch_size))
-    batches: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
-    for key in sorted(jobs, key=lambda k: k[0]):  # programs of one problem together, small problems share
-        if len(current) >= size:
-            batches.append(current)
-            current = []
-        current.append(key)
-    if current:
-        batches.append(current)
-    n_workers = max(1, min(int(ctx.workers), len(batches) or 1))
+    # programs in problem order, batches filled in that order (a problem's programs together, small
+    # problems sharing) and cut as workers free up (``passk.verify.batches``)
+    queue = BatchQueue([[key] for key in sorted(jobs, key=lambda k: k[0])], int(settings.batch_size), int(ctx.workers))
 
     def work(batch: list[tuple[str, str]]) -> list[tuple[tuple[str, str], Outcome]]:
         got = run_batch(box, settings, [(plans[pid], code) for pid, code in batch], memory_mb)
         return list(zip(batch, got))
 
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:  # sandboxes are subprocesses: threads suffice
-        outcomes = {k: v for part in pool.map(work, batches) for k, v in part}
+    outcomes = dict(run_batches(queue, int(ctx.workers), work))
     rows = []
     for sample, code, why in zip(samples, extracted, why_none):
         status, detail = outcomes[(sample["problem_id"], code)] if code.strip() else (NO_CODE[0], why)
