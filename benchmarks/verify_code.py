@@ -23,6 +23,11 @@ samples (25% and 0%, both reported) replaced by an exact copy of another sample 
 
 ``--limit-tasks N`` keeps the first N problems (and Mbpp/255, the one whose expected output cannot
 be held, for MBPP+) for both tools.
+
+``--floor`` (both modes) adds the bound no verifier can beat on these samples (see ``FLOOR``): the
+programs run bare, each forked from a process that holds its problem only, summed and divided by
+the workers; printed as fork to exit and as the programs' own run time, with the ceiling
+(evalplus's time over the bound) that the speed-up targets must be read against.
 """
 
 from __future__ import annotations
@@ -391,7 +396,9 @@ def main() -> None:
                     help="passk's sandbox.batch_size (default: passk's default; 1 = one sandbox per program)")
     ap.add_argument("--also-solo", action="store_true", help="also time passk with batch_size 1 in the same run")
     ap.add_argument("--floor", action="store_true",
-                    help="also time the bare harness (fork per program, no sandbox): the least any verifier needs")
+                    help="also time the bare harness (fork per program from a process per problem, no sandbox): "
+                         "fork to exit, the least a verifier that judges outside the program needs, and the "
+                         "programs' own run time, the least any verifier needs")
     ap.add_argument("--exclude", nargs="*", default=[],
                     help="task ids passk does not run (evalplus still gets them: it insists on every task); reported apart")
     ap.add_argument("--real", action="store_true",
