@@ -7,8 +7,9 @@ first ``LIMIT`` problems of each, their golds and model-like variants) and on ra
 
 - ``fastpath.decide``, which decides pairs of numbers, closed forms (``3\\sqrt{5}``), letters
   assigned a number (``x=5``) and lists of numbers in the parent without Math-Verify;
-- the worker's ``speedups`` (two-stage SLL/LL parsing, the numeric refutation before ``simplify``,
-  the cache of solved gold equations), on every pair the fast path leaves to Math-Verify.
+- the worker's ``speedups`` (two-stage SLL/LL parsing, parses replayed per token shape, the
+  numeric refutation before ``simplify``, the cache of solved gold equations), on every pair the
+  fast path leaves to Math-Verify; and the replayed parses, string by string, against latex2sympy.
 
 Any disagreement fails. ~2-4 min on 2 cores (most of it plain Math-Verify on symbolic answers);
 the whole workload (every problem of every benchmark) is a ``slow`` test (``make test-all``).
@@ -214,3 +215,73 @@ def test_install_wraps_the_slow_steps_and_uninstall_restores_them() -> None:
     finally:
         speedups.uninstall()
     assert speedups.installed() == [] and grader.sympy_symbolic_eq is before
+
+
+# Strings that share a token shape (a gold and variants of it with other numbers, letters or
+# functions), strings that only the full LL prediction parses, and strings that fail to parse.
+_SHAPED = [
+    "\\frac{aM^{1/3}}{GM^{2/3}+b}", "\\frac{aM^{1/4}}{GM^{2/3}+b}", "\\frac{bN^{1/9}}{HK^{5/7}+c}",
+    "-\\frac{aM^{1/3}}{GM^{2/3}+b}", "[P_{0}^{2/5}-\\frac{2}{5}gK^{-3/5}z]^{5/2}",
+    "[P_{0}^{3/5}-\\frac{2}{5}gK^{-3/5}z]^{5/2}", "x_{0}\\cos(\\omega t)+\\dot{x}_{0}\\sin(\\omega t)/\\omega",
+    "y_{1}\\sin(\\omega s)+\\dot{y}_{2}\\cos(\\omega s)/\\omega", "100p^{\\frac{1}{2}}", "7q^{\\frac{3}{5}}",
+    "x^2+3x-5", "y^7+2y-9", "(1,2),(3,4)", "(5,6),(7,8)", "\\sqrt[3]{\\frac{1-\\sqrt{33}}{2}}",
+    "\\sqrt[5]{\\frac{2-\\sqrt{17}}{3}}", "f(x)=x+1", "g(y)=y+2", "1,000", "2,500", "3, 500",
+    "np.arcsin(10/13)", "np.arcsin(11/13)", "\\hbar\\omega(v+1/2)", "\\frac{", "x^{", "}{", "5 \\times 10^{-3}",
+    "7 \\times 10^{-9}", "\\int_0^1 x dx", "\\int_0^2 y dy",
+]
+
+
+def _parsed(latex: str) -> str:
+    from latex2sympy2_extended.latex2sympy2 import latex2sympy
+    from sympy import srepr
+
+    try:
+        return srepr(latex2sympy(latex))
+    except Exception as exc:  # noqa: BLE001  the failure is part of the result compared
+        return f"raised {type(exc).__name__}"
+
+
+def test_replayed_parses_are_latex2sympys_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A string whose token shape was parsed before gets the tree latex2sympy builds for it."""
+    pytest.importorskip("math_verify")
+    plain = {s: _parsed(s) for s in _SHAPED}
+    replays: list[int] = []
+    play = speedups._Player.adaptivePredict
+    monkeypatch.setattr(speedups._Player, "adaptivePredict",
+                        lambda self, *a: replays.append(1) or play(self, *a))
+    speedups.install()
+    try:
+        for order in (_SHAPED, _SHAPED[::-1], random.Random(3).sample(_SHAPED, len(_SHAPED))):
+            assert {s: _parsed(s) for s in order} == plain
+        assert replays, "no parse was replayed"
+        assert 0 < len(speedups._TAPES) < len(_SHAPED)
+    finally:
+        speedups.uninstall()
+    assert not speedups._TAPES
+
+
+def test_a_tape_that_does_not_fit_is_dropped_and_the_string_parsed_afresh() -> None:
+    """Corrupted tapes (another alternative, another decision, too short, too long): same trees."""
+    pytest.importorskip("math_verify")
+    strings = ["\\frac{aM^{1/3}}{GM^{2/3}+b}", "x^2+3x-5", "(1,2),(3,4)", "f(x)=x+1"]
+    plain = {s: _parsed(s) for s in strings}
+    speedups.install()
+    try:
+        for s in strings:
+            _parsed(s)
+        shapes = len(speedups._TAPES)
+        assert shapes >= len(strings)  # latex2sympy parses parts of some strings again
+        recorded = dict(speedups._TAPES)
+        corruptions = [
+            lambda t: ((t[0][0] + 1,) + t[0][1:],) + t[1:],  # another decision
+            lambda t: ((t[0][0], t[0][1] + 1, t[0][2]),) + t[1:],  # another token index
+            lambda t: t[:-1],  # too short
+            lambda t: t + t[-1:],  # too long
+        ]
+        for corrupt in corruptions:
+            for key in list(speedups._TAPES):
+                speedups._TAPES[key] = corrupt(speedups._TAPES[key])
+            assert {s: _parsed(s) for s in strings} == plain
+            assert dict(speedups._TAPES) == recorded  # each replaced by a fresh recording
+    finally:
+        speedups.uninstall()

@@ -25,6 +25,18 @@ Math-Verify as it is:
   or rewrites as if the arguments were integers, which keeps values at integer points; so a
   difference that is non-zero there is not zero after ``simplify`` either. (A non-integer point
   could miss that: ``combsimp`` may equate expressions that agree on integers only.)
+- *Parse once per token shape.* ANTLR's parser chooses each alternative from token *types* only
+  (latex2sympy's grammar has no semantic predicates, just the precedence checks of its
+  left-recursive rules, which depend on the parse so far): two strings that lex to the same
+  token types and channels (``x^{1/3}`` and ``y^{2/7}``, a gold and its variants with another
+  number) get the same sequence of predictions. The first parse of a shape that succeeds records
+  that sequence (decision, token index, alternative); later strings of the shape replay it instead
+  of running ANTLR's prediction (a closure over the grammar's ATN, and on strings SLL cannot parse
+  a full-context LL prediction that the Python runtime never caches: about 40 ms per string).
+  The tree is built by the generated parser as always, from the string's own tokens. A replay
+  checks that every call names the recorded decision at the recorded token index and that the
+  parse used the whole tape; anything else parses the string afresh. A recorded parse is one
+  without a syntax error, so it is the LL parse (see above), whichever stage produced it.
 - ``solve(gold_equation, symbols)`` is kept per equation and symbols: each wrong answer to the
   same problem solves the same gold equation again; a worker now solves it once (a bounded cache;
   exceptions are cached and raised again, so the caller sees what ``solve`` did).
@@ -168,6 +180,89 @@ def _remember(key: tuple[Any, frozenset[Any]], outcome: tuple[bool, Any]) -> Non
 
 
 _PARSE_MODE = "_passk_prediction_mode"
+_TAPE_SLOT = "_passk_tape_slot"
+TAPE_CACHE_SIZE = 8192  # token shapes; a tape is one (decision, index, alternative) per prediction
+_TAPES: OrderedDict[tuple[tuple[int, int], ...], tuple[tuple[int, int, int], ...]] = OrderedDict()
+
+
+class _Diverged(Exception):
+    """A replayed parse asked for another prediction than the tape holds: parse afresh.
+
+    Not an ANTLR ``RecognitionException``, so the generated parser's error recovery never sees it.
+    """
+
+
+class _Recorder:
+    """Stands in for the parser's ATN simulator: predicts as it does and writes each prediction down."""
+
+    def __init__(self, interp: Any) -> None:
+        self.interp = interp
+        self.tape: list[tuple[int, int, int]] = []
+
+    def adaptivePredict(self, input: Any, decision: int, outerContext: Any) -> int:  # noqa: N802, A002  ANTLR's names
+        index = input.index
+        alt = self.interp.adaptivePredict(input, decision, outerContext)
+        self.tape.append((decision, index, alt))
+        return alt
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.interp, name)
+
+
+class _Player:
+    """Stands in for the parser's ATN simulator: answers each prediction from a recorded tape."""
+
+    def __init__(self, interp: Any, tape: tuple[tuple[int, int, int], ...]) -> None:
+        self.interp = interp
+        self.tape = tape
+        self.pos = 0
+
+    def adaptivePredict(self, input: Any, decision: int, outerContext: Any) -> int:  # noqa: N802, A002  ANTLR's names
+        if self.pos >= len(self.tape):
+            raise _Diverged
+        recorded, index, alt = self.tape[self.pos]
+        if recorded != decision or index != input.index:
+            raise _Diverged
+        self.pos += 1
+        return alt
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.interp, name)
+
+
+class _TapeSlot:
+    """One string's parse: whether a tape may be replayed, and the shape it was filed under."""
+
+    def __init__(self) -> None:
+        self.replay = True
+        self.key: tuple[tuple[int, int], ...] | None = None
+
+    def attach(self, parser: Any) -> None:
+        """Lex the whole string, then replay its shape's tape or record one (see the module docstring)."""
+        stream = parser.getTokenStream()
+        stream.fill()  # a lexer error raises here, as it would have during the parse
+        key = tuple((t.type, t.channel) for t in stream.tokens)
+        self.key = key
+        tape = _TAPES.get(key) if self.replay else None
+        interp = parser._interp
+        stand_in: _Player | _Recorder = _Player(interp, tape) if tape is not None else _Recorder(interp)
+        parser._interp = stand_in
+        parse_math = parser.math
+
+        def math() -> Any:
+            tree = parse_math()  # returns only when the parse met no syntax error (the listener raises)
+            parser._interp = interp
+            if isinstance(stand_in, _Player):
+                if stand_in.pos != len(stand_in.tape):
+                    raise _Diverged
+                _TAPES.move_to_end(key)
+            else:
+                _TAPES[key] = tuple(stand_in.tape)
+                while len(_TAPES) > TAPE_CACHE_SIZE:
+                    _TAPES.popitem(last=False)
+            return tree
+
+        parser.math = math
 
 
 def _create_parser(self: Any, latex_str: str) -> Any:
@@ -175,6 +270,9 @@ def _create_parser(self: Any, latex_str: str) -> Any:
     mode = getattr(self, _PARSE_MODE, None)
     if mode is not None:
         parser._interp.predictionMode = mode
+    slot = getattr(self, _TAPE_SLOT, None)
+    if slot is not None:
+        slot.attach(parser)
     return parser
 
 
@@ -190,10 +288,26 @@ def _parse_in(self: Any, latex_str: str, mode: Any) -> Any:
 def _two_stage_parse(self: Any, latex_str: str) -> Any:
     from antlr4.atn.PredictionMode import PredictionMode  # worker-only dependency (see _hands_off)
 
+    previous = getattr(self, _TAPE_SLOT, None)
+    slot = _TapeSlot()
+    setattr(self, _TAPE_SLOT, slot)
     try:
-        return _parse_in(self, latex_str, PredictionMode.SLL)
-    except Exception:  # noqa: BLE001  a syntax error in SLL mode, or any failure: parse as latex2sympy does
-        return _parse_in(self, latex_str, PredictionMode.LL)
+        for attempt in range(2):
+            try:
+                try:
+                    return _parse_in(self, latex_str, PredictionMode.SLL)
+                except _Diverged:
+                    raise
+                except Exception:  # noqa: BLE001  a syntax error in SLL mode, or any failure: parse as latex2sympy does
+                    return _parse_in(self, latex_str, PredictionMode.LL)
+            except _Diverged:
+                if attempt:
+                    raise RuntimeError("a parse without replay asked for a replay") from None  # pragma: no cover
+                _TAPES.pop(slot.key, None)  # type: ignore[arg-type]
+                slot.replay = False
+        raise AssertionError("unreachable")  # pragma: no cover
+    finally:
+        setattr(self, _TAPE_SLOT, previous)
 
 
 PARSE_CACHE_SIZE = 8192  # Math-Verify keeps 20 parsed strings; a run's answers recur across problems
@@ -238,6 +352,7 @@ def uninstall() -> None:
         if name in _installed:
             setattr(owner, name, _installed.pop(name))
     _SOLVED.clear()
+    _TAPES.clear()
 
 
 def installed() -> list[str]:
