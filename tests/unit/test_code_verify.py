@@ -67,7 +67,9 @@ def _unbox(x, depth=0):
 
 @pytest.mark.parametrize("value", [
     7, "x", None, [1, 2.5], (1, "a"), {"k": [1, (2, 3)]},
-    [("Red", "Green")] * 5000,  # Mbpp/255's shape, streamed
+    [("Red", "Green")] * 5000,  # Mbpp/255's shape, streamed as $tuples
+    [(1, 2.5, None, True, "x"), (), (10**20,)] * 3000, [("a", "b")] * 7,  # $tuples, streamed and whole
+    [("a", 1)] * 5000, [(0.5,) * 16] * 5000, [(1, float("inf"))] * 5000, [(10**400, "a")] * 5000, [((1,),)] * 5000,  # $tuples, then a tag per tuple
     tuple(("a", i) for i in range(9000)),  # a long tuple of non-scalars, streamed
     [("a", float("inf")), (1, [2, {3}])] * 3000 + [[0.5] * 20],  # mixed elements, streamed
     [[0.5] * 20] * 5000,  # elements that are packed doubles
@@ -76,11 +78,15 @@ def _unbox(x, depth=0):
 ])
 @pytest.mark.parametrize("extra", [{"s": 0.125}, {"k": 1}])
 def test_message_pieces_are_the_message_in_pieces(value, extra) -> None:
-    """Whatever the value, the pieces join into exactly the line that encoding it whole gives, so
-    ground truths and the judge's byte match do not depend on how a line was written."""
+    """Whatever plain value, the pieces join into exactly the line that encoding it whole gives, so
+    ground truths and the judge's byte match do not depend on how a line was written; a converted
+    value reads back as the plain one (its line may differ: a list of converted tuples is not
+    written as ``$tuples``, and the judge then compares values, not bytes)."""
+    converted = isinstance(value, _Box) or (type(value) is list and any(isinstance(v, _Box) for v in value))
     plain = _unbox(value) if isinstance(value, _Box) else [_unbox(v) if isinstance(v, _Box) else v for v in value] if type(value) is list else value
     line = "".join(wire.message_pieces("o", value, extra, _unbox))
-    assert line == wire.dumps({"o": wire.encode(plain), **extra})
+    if not converted:
+        assert line == wire.dumps({"o": wire.encode(plain), **extra})
     assert wire.decode(wire.decode_line(line.encode(), 1 << 30)["o"]) == plain
 
 
@@ -103,6 +109,22 @@ def test_message_pieces_encode_a_long_list_a_chunk_at_a_time() -> None:
     assert len(seen) == 2 and seen[0].v == 1  # the box converted, then the object refused
 
 
+def test_a_list_of_flat_tuples_is_written_whole_a_chunk_at_a_time() -> None:
+    """Mbpp/255's outputs (a list of tuples of strings) are written by json at C speed, a chunk per
+    piece, without a tag per tuple; a list with any other element falls back to a tag per tuple."""
+    value = [("a", "b")] * (3 * wire.STREAM_CHUNK)
+    pieces = wire.message_pieces("o", value, {"k": 0})
+    assert next(pieces) == '{"o":{"$tuples":[' and next(pieces).startswith('["a","b"],["a","b"]')
+    assert wire.encode([(1, None)]) == {"$tuples": [[1, None]]}
+    assert wire.encode([(1, None), [2]]) == [{"$tuple": [1, None]}, [2]]
+    assert wire.encode([(1, float("nan"))]) == [{"$tuple": [1, {"$float": "nan"}]}]
+    assert wire.encode([(0.5, 1)]) == {"$tuples": [[0.5, 1]]}
+    assert wire.encode([(0.5,) * 16])[0]["$tuple"] == {"$f64": wire.encode([0.5] * 16)["$f64"]}  # packed, not text
+    assert wire.encode([(10**400, 1)]) == [{"$tuple": [{"$int": hex(10**400)}, 1]}]
+    assert wire.encode(((1, None),)) == {"$tuple": [{"$tuple": [1, None]}]}  # an outer tuple keeps its tags
+    assert wire.decode({"$tuples": [[1, "a"], []]}) == [(1, "a"), ()]
+
+
 def test_huge_int_encoding_is_linear_and_reads_old_files():
     x = 18 * 10**1000
     enc = wire.encode(x)
@@ -122,6 +144,14 @@ def test_huge_int_encoding_is_linear_and_reads_old_files():
         b'{"o": {"$nope": 1}}',
         b'{"o": {"$tuple": {"$set": [1]}}}',  # a tuple's payload is a list or packed numbers
         b'{"o": {"$tuple": {"$f64": "AAA"}}}',
+        b'{"o": {"$tuples": []}}',  # $tuples holds what _rows lets through: flat rows, at least one
+        b'{"o": {"$tuples": [[1], [[2]]]}}',
+        b'{"o": {"$tuples": [[1], 2]}}',
+        b'{"o": {"$tuples": [[{"$int": "0x1"}]]}}',
+        b'{"o": {"$tuples": [[NaN]]}}',
+        b'{"o": {"$tuples": [["a", Infinity]]}}',
+        b'{"o": {"$tuples": [[1%s]]}}' % (b"0" * 400),  # beyond a double: encode writes $int
+        b'{"o": {"$tuples": "ab"}}',
         b"\xff\xfe",
         b'"just a string"',
         b"x" * 70000,
