@@ -201,6 +201,27 @@ def test_numeric_refutation_stays_off_where_simplify_may_know_better() -> None:
     assert not speedups.numerically_different(x + sympy.Float("1e-9"), x)  # too close to call
 
 
+def test_undefined_functions_are_refuted_only_where_no_function_makes_them_equal() -> None:
+    sympy = pytest.importorskip("sympy")
+    t, x = sympy.Symbol("t", real=True), sympy.Symbol("x", real=True)
+    f, g, theta = sympy.Function("f"), sympy.Function("g"), sympy.Function("theta")
+    # equal for every function: never refuted (the same call, kept the same in every call)
+    assert not speedups.numerically_different(f(t) + 1, 1 + f(t))
+    assert not speedups.numerically_different(sympy.sin(theta(t)) ** 2 + sympy.cos(theta(t)) ** 2, sympy.Integer(1))
+    assert not speedups.numerically_different(f(g(x)) * 2, f(g(x)) + f(g(x)))
+    # different for some function: refuted, each at once
+    assert speedups.numerically_different(f(t), -f(t))
+    assert speedups.numerically_different(f(t), g(t))  # another name, another stand-in
+    assert speedups.numerically_different(f(2 * x), 2 * f(x))  # equal for linear f only
+    assert speedups.numerically_different(f(x) * f(x), f(x))
+    assert speedups.numerically_different(f(t) * sympy.cos(theta(t)), f(t) * sympy.sin(theta(t)))
+    # what simplify proves, the stand-ins keep: a difference simplify makes zero is never refuted
+    for a, b in [(f(x) ** 2 - 1, (f(x) - 1) * (f(x) + 1)), (sympy.exp(f(t)) * sympy.exp(-f(t)), sympy.Integer(1)),
+                 (sympy.log(sympy.exp(theta(t))), theta(t))]:
+        if sympy.simplify(a - b) == 0:
+            assert not speedups.numerically_different(a, b), (a, b)
+
+
 def test_install_wraps_the_slow_steps_and_uninstall_restores_them() -> None:
     pytest.importorskip("math_verify")
     from math_verify import grader

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -66,16 +67,82 @@ def test_abel_quirk_through_check_answer() -> None:
     assert not check_answer("9", text, "aime24", template="abel").correct
 
 
-def test_power_tower_times_out_and_pool_recovers() -> None:
+def test_power_tower_times_out_and_the_worker_carries_on() -> None:
     with MathCheckPool(workers=1, timeout=1.5) as pool:
         assert pool.check([("1", "1.0")])[0].status == "correct"  # warm worker: start-up is not timed
         start = time.monotonic()
         [res] = pool.check([("5", "5^{5^{5^{5^5}}}")])
         elapsed = time.monotonic() - start
-        assert res.status == "timeout" and "killed" in res.detail
-        assert 1.5 <= elapsed < 1.5 + 2.0  # the pair's own limit plus the kill, never a hang
+        assert res.status == "timeout" and res.detail == "no verdict within 1.5 CPU s"
+        assert 1.5 <= elapsed < 1.5 + 10.0  # the pair's own CPU budget (wall time on a loaded machine), never a hang
+        assert pool.restarts == 0  # the worker's CPU timer stopped the pair: the worker and its caches stay
+        assert pool.check([("\\frac{1}{2}", "0.5")])[0].status == "correct"
+
+
+# Checkers that misbehave on purpose, served by the real worker loop (``worker.serve``) in a module
+# the pool starts as ``python -m``: one ignores its CPU timer (as C-level loops do), one sleeps
+# (uses wall time, not CPU time), one changes process-wide state and then runs out of time.
+_STUBBORN = """
+import signal, sys, time
+import mpmath
+from passk.benchmarks.math import worker
+
+def check(gold, pred):
+    if pred == "spin":  # the CPU timer's signal is blocked, as if stuck in C code
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
+        while True:
+            pass
+    if pred == "sleep":
+        time.sleep(3.0)
+        return True, "slept"
+    if pred == "precision":  # interrupted inside a block that would have restored it
+        mpmath.mp.prec = 200
+        while True:
+            pass
+    return gold == pred, "compared"
+
+if __name__ == "__main__":
+    sys.exit(worker.serve(check))
+"""
+
+
+@pytest.fixture()
+def stubborn(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    (tmp_path / "stubborn_checker.py").write_text(_STUBBORN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    import stubborn_checker
+
+    return stubborn_checker
+
+
+def test_a_checker_that_ignores_its_cpu_timer_is_killed(stubborn) -> None:  # type: ignore[no-untyped-def]
+    with MathCheckPool(workers=1, timeout=1.0, module=stubborn) as pool:
+        assert pool.check([("a", "a")])[0].status == "correct"
+        start = time.monotonic()
+        [res] = pool.check([("a", "spin")])
+        assert res.status == "timeout" and res.detail == "no verdict within 1 CPU s; checker killed"
+        assert time.monotonic() - start < 1.0 + 10.0
         assert pool.restarts == 1
-        assert pool.check([("\\frac{1}{2}", "0.5")])[0].status == "correct"  # a fresh worker carries on
+        assert [r.status for r in pool.check([("a", "a"), ("a", "b")])] == ["correct", "wrong"]
+
+
+def test_the_budget_is_cpu_time_so_waiting_costs_nothing(stubborn) -> None:  # type: ignore[no-untyped-def]
+    # A pair that takes 3 s of wall time but no CPU time keeps its verdict under a 1-s budget:
+    # on a loaded machine a pair is not timed out for the time it spent waiting for a core.
+    with MathCheckPool(workers=1, timeout=1.0, module=stubborn) as pool:
+        [res] = pool.check([("a", "sleep")])
+        assert (res.status, res.detail) == ("correct", "slept")
+        assert pool.restarts == 0
+
+
+def test_a_timeout_that_leaves_global_state_changed_retires_the_worker(stubborn) -> None:  # type: ignore[no-untyped-def]
+    with MathCheckPool(workers=1, timeout=1.0, module=stubborn) as pool:
+        [res] = pool.check([("a", "precision")])
+        assert res.status == "timeout" and res.detail == "no verdict within 1 CPU s"
+        [ok] = pool.check([("a", "a")])
+        assert ok.status == "correct"
+        assert pool.restarts == 1  # the worker exited after its reply; a fresh one took the next pair
 
 
 def test_shard_rows_order_dedup_and_timeout() -> None:

@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="output JSONL (input lines plus correct/status/extracted)")
     p.add_argument("--data-dir", default=None, help="data root with math/{dataset}/test.jsonl (default: download)")
     p.add_argument("--workers", type=int, default=1, help="checker processes (default 1)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per check (default 5)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="CPU seconds per distinct check (default 5)")
     p.add_argument("--template", default=None, help="prompt template of the completions (e.g. abel) for its quirks")
     p.set_defaults(func=run)
 

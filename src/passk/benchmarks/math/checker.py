@@ -9,11 +9,12 @@ Pipeline per shard (``verify``):
    problem), so each distinct (gold, answer) pair is checked once. Pairs whose normalised strings
    are identical are correct without calling Math-Verify.
 3. The remaining pairs go to a pool of ``workers`` long-lived worker processes
-   (``passk.benchmarks.math.worker``), one pair at a time each. A pair that takes longer than
-   ``timeout`` seconds gets its worker SIGKILLed and replaced, and its status is ``timeout``
-   (counted as incorrect, as in the paper, whose pebble pool used a 3 s limit). This is needed
-   because Math-Verify's own SIGALRM timeout cannot stop C-level loops such as
-   ``5^{5^{5^{5^5}}}`` (Math-Verify #65).
+   (``passk.benchmarks.math.worker``), one pair at a time each. Each pair may use ``timeout``
+   seconds of CPU time; one that needs more is abandoned by its worker (a CPU timer), or, when
+   the timer cannot stop it (C-level loops such as ``5^{5^{5^{5^5}}}``, Math-Verify #65), its
+   worker is SIGKILLed and replaced. Either way its status is ``timeout``, counted as incorrect,
+   as in the paper (whose pebble pool used a 3 s wall-clock limit). CPU time rather than wall
+   time, so that a check's verdict does not depend on how loaded the machine is.
 
 Verdict rows are ``passk.records.verdicts.verdict_row``'s.
 """
@@ -41,9 +42,25 @@ from passk.errors import ConfigError, DataError
 from passk.records.verdicts import verdict_row
 from passk.verify.family import VerifyContext
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 5.0  # CPU seconds per distinct pair
 DEFAULT_MEMORY_MB = 4096
 _READY_TIMEOUT = 60.0  # importing sympy on a loaded machine can take a while
+KILL_GRACE = 0.5  # CPU seconds past its budget before a worker whose timer did not stop it is killed
+_WALL_FACTOR = 10.0  # a pair never holds a worker longer than this many times its budget, in wall time
+_POLL = 0.25  # seconds between looks at a worker that is past its budget in wall time
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
@@ -91,16 +108,37 @@ class _Worker:
         self.buf = b""
         self.ready = False
         self.task: int | None = None  # index of the pair being checked
-        self.deadline = 0.0
+        self.deadline = 0.0  # when to look next at the pair's CPU time
+        self.sent = 0.0
+        self.cpu_at_send: float | None = None
         self.started = time.monotonic()
 
     def send(self, task: int, gold: str, pred: str, timeout: float) -> None:
-        line = json.dumps({"i": task, "g": gold, "p": pred}) + "\n"
+        line = json.dumps({"i": task, "g": gold, "p": pred, "b": timeout}) + "\n"
         assert self.proc.stdin is not None
+        self.cpu_at_send = _cpu_seconds(self.proc.pid)
         self.proc.stdin.write(line.encode("utf-8"))
         self.proc.stdin.flush()
         self.task = task
-        self.deadline = time.monotonic() + timeout
+        self.sent = time.monotonic()
+        self.deadline = self.sent + timeout + KILL_GRACE  # CPU time never runs ahead of wall time
+
+    def overran(self, timeout: float, now: float) -> bool:
+        """Whether the pair in hand has used more than its budget (plus ``KILL_GRACE``) of CPU time.
+
+        Looked at only once the budget has passed in wall time; then every ``_POLL`` seconds.
+        Where CPU time cannot be read, wall time stands in for it. A pair never holds its worker
+        longer than ``_WALL_FACTOR`` times its budget, however starved of CPU the worker is.
+        """
+        if now < self.deadline:
+            return False
+        used = _cpu_seconds(self.proc.pid)
+        if used is None or self.cpu_at_send is None or now - self.sent >= _WALL_FACTOR * timeout + KILL_GRACE:
+            return True
+        if used - self.cpu_at_send > timeout + KILL_GRACE:
+            return True
+        self.deadline = now + _POLL
+        return False
 
     def read_lines(self) -> tuple[list[dict[str, Any]], bool]:
         """Complete reply lines available now, and whether the pipe hit EOF (the worker died)."""
@@ -197,8 +235,8 @@ class MathCheckPool:
     def check(self, pairs: Sequence[tuple[str, str]]) -> list[PairResult]:
         """Check each (gold, answer) pair with the pool's checker; results in input order.
 
-        Every pair gets its own wall-clock limit of ``timeout`` seconds, measured from when it is
-        handed to a ready worker (worker start-up is not charged to the pair).
+        Every pair gets its own budget of ``timeout`` CPU seconds, counted from when it is handed
+        to a ready worker (worker start-up is not charged to the pair).
         """
         results: list[PairResult | None] = [None] * len(pairs)
         if not pairs:
@@ -214,11 +252,20 @@ class MathCheckPool:
         try:
             while done < len(pairs):
                 # hand out work to idle, ready workers
-                for w in self._workers:
+                for w in list(self._workers):
                     if w.ready and w.task is None and pending:
                         i = pending.popleft()
                         gold, pred = pairs[i]
-                        w.send(i, gold, pred, self.timeout)
+                        try:
+                            w.send(i, gold, pred, self.timeout)
+                        except OSError:  # it died between pairs: the pair was never started
+                            pending.appendleft(i)
+                            w.task = None
+                            sel.unregister(w.fd)
+                            self._retire(w)
+                            self.restarts += 1
+                            nw = self._spawn()
+                            sel.register(nw.fd, selectors.EVENT_READ, nw)
                 now = time.monotonic()
                 waits = [w.deadline - now for w in self._workers if w.task is not None]
                 waits += [w.started + _READY_TIMEOUT - now for w in self._workers if not w.ready]
@@ -243,6 +290,8 @@ class MathCheckPool:
                             results[i] = PairResult(status, detail)
                             done += 1
                         w.task = None
+                        if msg.get("x"):  # the worker exits after this reply (see worker.serve)
+                            eof = True
                     if eof:
                         sel.unregister(w.fd)
                         if w.task is not None and results[w.task] is None:
@@ -261,8 +310,8 @@ class MathCheckPool:
                             sel.register(nw.fd, selectors.EVENT_READ, nw)
                 now = time.monotonic()
                 for w in list(self._workers):
-                    if w.task is not None and now >= w.deadline:
-                        results[w.task] = PairResult("timeout", f"no verdict within {self.timeout:g}s; checker killed")
+                    if w.task is not None and w.overran(self.timeout, now):
+                        results[w.task] = PairResult("timeout", f"no verdict within {self.timeout:g} CPU s; checker killed")
                         done += 1
                         sel.unregister(w.fd)
                         self._retire(w)

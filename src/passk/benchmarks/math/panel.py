@@ -72,7 +72,7 @@ def check_pairs(name: str, pairs: Sequence[tuple[str, str]], *, workers: int = 1
     """Checker ``name``'s verdicts on prepared (gold, answer) pairs, in order.
 
     A checker that needs one runs in killable workers (``pool``, or a pool of ``workers`` started
-    and stopped here), each pair with its own wall-clock limit of ``timeout`` seconds.
+    and stopped here), each pair with its own budget of ``timeout`` CPU seconds (``checker``).
     """
     mod = checker(name)
     if not pairs:

@@ -16,10 +16,13 @@ Math-Verify as it is:
   *numerically* non-zero at one point: both sides evaluated with 30 digits, every symbol given a
   value its assumptions allow, a gap above ``REL_GAP`` of their size. ``simplify`` keeps an
   expression's value wherever its symbols' assumptions hold, so it cannot turn a non-zero
-  difference into zero. Left to sympy: anything but two plain expressions (matrices, sets,
-  relations), unevaluated calculus (derivatives, integrals, sums, limits), undefined functions,
-  piecewise expressions, symbols that must be integers or not positive, and values that are not
-  finite numbers. With integer-valued functions (factorial, binomial, gamma, floor, ceiling and
+  difference into zero. An undefined function (``f(x)``, ``\\theta(t)``) stands for any
+  function, so ``simplify`` can only prove what holds for every function: each one is given a
+  fixed non-linear polynomial of its arguments (the same for a name in every call), and a
+  difference non-zero there is not zero for every function. Left to sympy: anything but two
+  plain expressions (matrices, sets, relations), unevaluated calculus (derivatives, integrals,
+  sums, limits; also of undefined functions), piecewise expressions, symbols that must be
+  integers or not positive, and values that are not finite numbers. With integer-valued functions (factorial, binomial, gamma, floor, ceiling and
   kin) the point is one of positive *integers*: ``combsimp``, which ``simplify`` calls on them,
   either keeps values everywhere (``gammasimp``, when an argument is not known to be an integer)
   or rewrites as if the arguments were integers, which keeps values at integer points; so a
@@ -65,11 +68,35 @@ SOLVE_CACHE_SIZE = 256
 
 @functools.cache
 def _hands_off() -> tuple[type, ...]:
-    """Left to simplify: unevaluated calculus, undefined functions and piecewise expressions."""
+    """Left to simplify: unevaluated calculus and piecewise expressions."""
     import sympy  # the worker's dependency, not the parent's (importing it costs about a second)
-    from sympy.core.function import AppliedUndef
 
-    return (sympy.Derivative, sympy.Integral, sympy.Sum, sympy.Product, sympy.Limit, AppliedUndef, sympy.Piecewise)
+    return (sympy.Derivative, sympy.Integral, sympy.Sum, sympy.Product, sympy.Limit, sympy.Piecewise)
+
+
+def _stand_in(call: Any) -> Any:
+    """A fixed polynomial of an undefined function's arguments, in place of ``f(a, b, …)``.
+
+    Its coefficients depend on the function's name only, so ``f(x) - f(x)`` stays zero and
+    ``f(x) - g(x)`` (almost surely) does not; squares keep it from being linear, which ``simplify``
+    could not exploit anyway but which keeps ``f(2x) - 2f(x)`` from vanishing by accident.
+    """
+    from sympy import Rational  # worker-only dependency (see _hands_off)
+
+    rng = random.Random("undefined function " + call.func.__name__)
+    out = Rational(rng.randint(1, 97), 89)
+    for arg in call.args:
+        out += Rational(rng.randint(3, 97), 53) * arg + Rational(rng.randint(3, 97), 71) * arg**2
+    return out
+
+
+def _without_undefined_functions(expr: Any) -> Any:
+    """``expr`` with every undefined function applied replaced by its stand-in (innermost first)."""
+    from sympy.core.function import AppliedUndef  # worker-only dependency (see _hands_off)
+
+    if not expr.has(AppliedUndef):
+        return expr
+    return expr.replace(lambda e: isinstance(e, AppliedUndef), _stand_in)
 
 
 @functools.cache
@@ -127,6 +154,7 @@ def numerically_different(a: Any, b: Any) -> bool:
     try:
         if a.has(*_hands_off()) or b.has(*_hands_off()):
             return False
+        a, b = _without_undefined_functions(a), _without_undefined_functions(b)
         integers = a.has(*_integer_valued()) or b.has(*_integer_valued())
         point = _point(a.free_symbols | b.free_symbols, integers)
         if point is None:

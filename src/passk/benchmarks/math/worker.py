@@ -1,23 +1,30 @@
 """A Math-Verify worker process: reads check requests on stdin, writes verdicts on stdout.
 
 Run as ``python -m passk.benchmarks.math.worker [memory_mb]``. Each request is one JSON line
-``{"i": id, "g": gold, "p": prediction}``; each reply is one JSON line ``{"i": id, "r": bool,
-"d": detail}`` (plus ``"t": true`` when the checker ran out of its own time). The worker handles
+``{"i": id, "g": gold, "p": prediction, "b": budget}``; each reply is one JSON line ``{"i": id,
+"r": bool, "d": detail}`` (plus ``"t": true`` when the pair ran out of time). The worker handles
 one request at a time, so the parent knows exactly which pair a hung worker was checking and can
-kill it (SIGKILL) after its own wall-clock timeout. ``serve`` is the loop of every math checker
+kill it (SIGKILL) when it runs past its budget. ``serve`` is the loop of every math checker
 worker: the verifier panel's ``panel_worker`` runs it with its checkers.
 
-Why a separate process and not Math-Verify's timeouts: those are SIGALRM-based and cannot
-interrupt C-level work (big-integer power towers, sympy printing; Math-Verify #65, sympy #24187),
-so they are switched off here and the parent enforces the limit from outside.
+Time limits: a request may carry ``"b"``, the pair's budget in CPU seconds. The worker arms a
+one-shot CPU timer (``cpu_budget``) and, when it fires, abandons the pair (``"t": true``) and
+goes on with the next one, keeping its warm caches (parsed strings, ANTLR's DFA, prediction tapes,
+solved gold equations): restarting after every timeout cost a second of start-up and the caches.
+CPU time, not wall time, so a pair's verdict does not depend on how loaded the machine is. The
+timer cannot interrupt C-level work (big-integer power towers, sympy printing; Math-Verify #65,
+sympy #24187), and a checker could swallow it, so the parent still kills a worker whose pair runs
+past its budget (``MathCheckPool``). Math-Verify's own SIGALRM timeouts are switched off.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from passk.benchmarks.math import speedups
@@ -75,6 +82,58 @@ def check_pair(gold: str, pred: str) -> tuple[bool, str]:
 
 
 MEMORY_DETAIL = "memory limit"
+STATE_CHANGED_EXIT = 3  # the worker exits with this after a timeout that left global state changed
+
+
+class BudgetExceeded(BaseException):
+    """A pair used up its CPU budget.
+
+    A ``BaseException``, so that the ``except Exception`` clauses inside Math-Verify and sympy
+    (which turn any failure into "not equal") cannot swallow it and go on past the budget.
+    """
+
+
+@contextmanager
+def cpu_budget(seconds: float | None) -> Iterator[None]:
+    """Raise ``BudgetExceeded`` once this process has spent ``seconds`` more CPU time (user + system).
+
+    One shot (``ITIMER_PROF``, SIGPROF): a repeating timer could interrupt the ``finally`` blocks
+    that unwind the first interruption. ``None`` or 0: no limit.
+    """
+    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def _expire(signum: int, frame: Any) -> None:
+        raise BudgetExceeded
+
+    previous = signal.signal(signal.SIGPROF, _expire)
+    signal.setitimer(signal.ITIMER_PROF, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def global_state() -> tuple[Any, ...]:
+    """Process-wide settings that checkers change inside ``with`` blocks and restore on the way out.
+
+    An interruption that lands in such a block's own restoring code would leave them changed (sympy
+    evaluating nothing, mpmath at another precision) and every later verdict of this worker with
+    them; so after a timeout the worker compares them with their values at start and exits if any
+    differs (the parent starts a fresh worker).
+    """
+    state: list[Any] = [sys.getrecursionlimit()]
+    try:
+        import mpmath
+        from sympy.core.parameters import global_parameters
+
+        state += [mpmath.mp.prec, global_parameters.evaluate, global_parameters.distribute,
+                  global_parameters.exp_is_pow]
+    except ImportError:  # a checker without sympy
+        pass
+    return tuple(state)
 
 
 def serve(check: Callable[[str, str], tuple[bool, str]], memory_mb: int = 0,
@@ -83,8 +142,9 @@ def serve(check: Callable[[str, str], tuple[bool, str]], memory_mb: int = 0,
 
     The protocol of every math checker worker (``MathCheckPool``): after one warm-up call (imports
     are not charged to the first pair) a ``{"ready": true}`` line, then one reply per request. A
-    checker that runs out of its own time budget raises ``TimeoutError``; the reply then carries
-    ``"t": true`` and the pair's status is ``timeout``. Any other exception is a wrong answer with
+    request's ``"b"`` is its budget in CPU seconds (``cpu_budget``); a pair that uses it up, or a
+    checker that runs out of its own time budget (``TimeoutError``), gets a reply with ``"t":
+    true``, and the pair's status is ``timeout``. Any other exception is a wrong answer with
     its type as the reason (a checker that cannot read an answer rejects it).
     """
     stdin = sys.stdin if stdin is None else stdin
@@ -95,6 +155,7 @@ def serve(check: Callable[[str, str], tuple[bool, str]], memory_mb: int = 0,
         check("1", "2")
     except Exception:  # noqa: BLE001, S110  only the imports matter here
         pass
+    baseline = global_state()
     out.write('{"ready": true}\n')
     out.flush()
     for line in stdin:
@@ -102,8 +163,17 @@ def serve(check: Callable[[str, str], tuple[bool, str]], memory_mb: int = 0,
             continue
         req: dict[str, Any] = json.loads(line)
         reply: dict[str, Any] = {"i": req["i"]}
+        budget = req.get("b")
         try:
-            reply["r"], reply["d"] = check(req["g"], req["p"])
+            with cpu_budget(budget):
+                reply["r"], reply["d"] = check(req["g"], req["p"])
+        except BudgetExceeded:
+            reply.update(r=False, d=f"no verdict within {budget:g} CPU s", t=True)
+            if global_state() != baseline:
+                reply["x"] = True  # exiting: the parent retires this worker on reading the reply
+                out.write(json.dumps(reply) + "\n")
+                out.flush()
+                return STATE_CHANGED_EXIT
         except TimeoutError as exc:
             reply.update(r=False, d=str(exc) or "checker timeout", t=True)
         except MemoryError:

@@ -38,8 +38,9 @@ code run outside this repository with the same parser stand-in:
   accepts is only compared as a string (the paper's ``a - b`` would sympify it with all Python
   builtins), so a completion cannot execute code.
 - *Timeout.* The paper ran ``math_equal`` in a one-worker pebble pool with a 3 s limit. Here the
-  limit is an in-process SIGALRM guard (main thread only) and the caller's killable worker
-  process enforces the wall clock from outside, since SIGALRM cannot interrupt C-level sympy work.
+  limit is an in-process SIGALRM guard (main thread only, wall clock as in the paper); the worker
+  process adds the panel's CPU budget (``verify.math_timeout``) and its parent kills a worker that
+  runs past it, since no signal interrupts C-level sympy work.
 - *Multiple choice.* ``math_eval.py`` re-extracts a letter from the whole completion when the gold
   is one letter A–E; no benchmark of this project has such golds and ``check`` does not see the
   completion, so that step is left out. Its sibling is kept (``_choice_letters_only``): a gold made
