@@ -44,7 +44,7 @@ from pathlib import Path
 
 from passk.benchmarks.math.answers import extract_answer
 from passk.benchmarks.math import worker
-from passk.benchmarks.math.checker import DEFAULT_TIMEOUT, reusable_pool, sample_items, verify, verify_pairs
+from passk.benchmarks.math.checker import DEFAULT_TIMEOUT, process_cpu_seconds, reusable_pool, sample_items, verify, verify_pairs
 from passk.benchmarks.math.gold import gold_from_record, reference_solution
 from passk.benchmarks.math.latex import last_boxed, normalize_answer
 from passk.verify.family import VerifyContext
@@ -165,19 +165,11 @@ def run_bare(pairs: list[tuple[str, str]]) -> tuple[float, float, int]:
 
 def _children_cpu() -> float:
     """CPU seconds of this process's live children (our checker workers), from /proc."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
     try:
         pids = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
     except OSError:
         return 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(process_cpu_seconds(int(pid)) or 0.0 for pid in pids)  # a child gone meanwhile counts 0
 
 
 def tree_cpu() -> float:

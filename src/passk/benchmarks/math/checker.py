@@ -50,7 +50,10 @@ _WALL_FACTOR = 10.0  # a pair never holds a worker longer than this many times i
 _POLL = 0.25  # seconds between looks at a worker that is past its budget in wall time
 
 
-def _cpu_seconds(pid: int) -> float | None:
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds of a live process, from /proc (None where there is no /proc)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
@@ -58,9 +61,6 @@ def _cpu_seconds(pid: int) -> float | None:
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class _Worker:
     def send(self, task: int, gold: str, pred: str, timeout: float) -> None:
         line = json.dumps({"i": task, "g": gold, "p": pred, "b": timeout}) + "\n"
         assert self.proc.stdin is not None
-        self.cpu_at_send = _cpu_seconds(self.proc.pid)
+        self.cpu_at_send = process_cpu_seconds(self.proc.pid)
         self.proc.stdin.write(line.encode("utf-8"))
         self.proc.stdin.flush()
         self.task = task
@@ -132,7 +132,7 @@ class _Worker:
         """
         if now < self.deadline:
             return False
-        used = _cpu_seconds(self.proc.pid)
+        used = process_cpu_seconds(self.proc.pid)
         if used is None or self.cpu_at_send is None or now - self.sent >= _WALL_FACTOR * timeout + KILL_GRACE:
             return True
         if used - self.cpu_at_send > timeout + KILL_GRACE:
@@ -232,6 +232,15 @@ class MathCheckPool:
         w.kill()
         self._workers.remove(w)
 
+    def _replace(self, w: _Worker, sel: selectors.BaseSelector, respawn: bool) -> None:
+        """Stop watching and kill ``w`` (counted as a restart); start a new worker if ``respawn``."""
+        sel.unregister(w.fd)
+        self._retire(w)
+        self.restarts += 1
+        if respawn:
+            nw = self._spawn()
+            sel.register(nw.fd, selectors.EVENT_READ, nw)
+
     def check(self, pairs: Sequence[tuple[str, str]]) -> list[PairResult]:
         """Check each (gold, answer) pair with the pool's checker; results in input order.
 
@@ -261,11 +270,7 @@ class MathCheckPool:
                         except OSError:  # it died between pairs: the pair was never started
                             pending.appendleft(i)
                             w.task = None
-                            sel.unregister(w.fd)
-                            self._retire(w)
-                            self.restarts += 1
-                            nw = self._spawn()
-                            sel.register(nw.fd, selectors.EVENT_READ, nw)
+                            self._replace(w, sel, respawn=True)
                 now = time.monotonic()
                 waits = [w.deadline - now for w in self._workers if w.task is not None]
                 waits += [w.started + _READY_TIMEOUT - now for w in self._workers if not w.ready]
@@ -293,7 +298,6 @@ class MathCheckPool:
                         if msg.get("x"):  # the worker exits after this reply (see worker.serve)
                             eof = True
                     if eof:
-                        sel.unregister(w.fd)
                         if w.task is not None and results[w.task] is None:
                             rc = w.proc.poll()
                             results[w.task] = PairResult("timeout", f"checker process died (exit {rc})")
@@ -303,22 +307,13 @@ class MathCheckPool:
                             raise RuntimeError(f"math checker worker failed to start (exit {rc}); run "
                                                f"'{sys.executable} -m {self.module.__name__} {' '.join(w.args)}' "
                                                "to see why")
-                        self._retire(w)
-                        self.restarts += 1
-                        if pending:
-                            nw = self._spawn()
-                            sel.register(nw.fd, selectors.EVENT_READ, nw)
+                        self._replace(w, sel, respawn=bool(pending))
                 now = time.monotonic()
                 for w in list(self._workers):
                     if w.task is not None and w.overran(self.timeout, now):
                         results[w.task] = PairResult("timeout", f"no verdict within {self.timeout:g} CPU s; checker killed")
                         done += 1
-                        sel.unregister(w.fd)
-                        self._retire(w)
-                        self.restarts += 1
-                        if pending:
-                            nw = self._spawn()
-                            sel.register(nw.fd, selectors.EVENT_READ, nw)
+                        self._replace(w, sel, respawn=bool(pending))
                     elif not w.ready and now - w.started > _READY_TIMEOUT:
                         raise RuntimeError(f"math checker worker not ready after {_READY_TIMEOUT:g}s")
         except BaseException:
