@@ -4,6 +4,7 @@ backend factory and the verify-code command (the command test needs bwrap and th
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -262,24 +263,54 @@ def test_task_bigger_than_file_limits_still_runs():
     assert got[0] == ("correct", "", True) and got[1].status == "wrong"
 
 
-def test_identical_big_output_is_accepted_by_its_bytes_alone() -> None:
-    """A line of 64 KB or more that is byte for byte the line of the expected output is a pass
-    without parsing it (its sha256 against the expected line's); any other line is judged as usual."""
+def test_identical_output_is_accepted_by_its_bytes_alone() -> None:
+    """A line that is byte for byte the line of the expected output is a pass without parsing it
+    (whatever its size); any other line is judged as usual, and so is an expected output with a NaN
+    (equal encodings, unequal values for evalplus) and a task whose oracle is not equality."""
     settings = SandboxSettings.from_config({})
     big = "x" * 100_000
     problem = {"id": "T/0", "question": "", "tests": {"dataset": "humaneval", "entry_point": "f", "atol": 0,
-                                                     "base_input": [[1]], "plus_input": [[2], [3]]}}
-    gt = {"base": [big], "plus": [big, 2.5], "raw": [big, big, 2.5], "base_time": [0.0], "plus_time": [0.0, 0.0]}
-    judge = C.TaskPlan(problem, gt, settings).judge()
+                                                     "base_input": [[1]], "plus_input": [[2], [3], [4]]}}
+    gt = {"base": [big], "plus": [big, 2.5, [1.0, math.nan]], "base_time": [0.0], "plus_time": [0.0, 0.0, 0.0]}
+    plan = C.TaskPlan(problem, gt, settings)
+    judge = plan.judge()
     assert not judge.accepts_bytes(1, wire.dumps({"o": big, "k": 0}).encode())  # not before the program's start
     assert judge.line(0, {"r": 1}, None) is False
     assert judge.accepts_bytes(1, wire.dumps({"o": big, "k": 0}).encode())
     same_size = wire.dumps({"o": "y" * 100_000, "k": 0}).encode()
     assert not judge.accepts_bytes(2, same_size)
     assert not judge.accepts_bytes(2, wire.dumps({"o": big, "k": 1}).encode())  # a foreign type: compared, not matched
-    assert not judge.accepts_bytes(3, wire.dumps({"o": 2.5, "k": 0}).encode())  # short lines parse faster than they hash
-    assert judge.line(2, json.loads(same_size), None) is True
-    assert judge.outcome.status == "wrong" and judge.passed == 1
+    assert not judge.accepts_bytes(2, wire.dumps({"o": big, "k": 0}).encode() + b" ")
+    assert judge.accepts_bytes(2, wire.dumps({"o": big, "k": 0}).encode())
+    assert judge.checker.atol == 0
+    assert judge.accepts_bytes(3, wire.dumps({"o": 2.5, "k": 0}).encode())  # short lines too
+    assert judge.checker.atol == 1e-6  # evalplus's bookkeeping: a float expected output forces atol
+    nan_line = wire.dumps({"o": wire.encode([1.0, math.nan]), "k": 0}).encode()
+    assert not judge.accepts_bytes(4, nan_line)  # a NaN is never equal: judged as a value, and it fails
+    assert judge.line(4, json.loads(nan_line), None) is True and judge.outcome.status == "wrong"
+    assert judge.passed == 3
+    # expected outputs are decoded only when a program's output differs from them
+    assert set(plan.expected._values) == {3}
+    fresh = plan.judge()
+    fresh.line(0, {"r": 1}, None)
+    assert fresh.line(1, json.loads(same_size), None) is True and fresh.outcome.status == "wrong"
+    assert set(plan.expected._values) == {0, 3}
+    # a task whose oracle is not equality is always compared as values
+    special = {"id": "T/1", "question": "", "tests": {"dataset": "humaneval", "entry_point": "find_zero", "atol": 1e-6,
+                                                     "base_input": [[[1, 2]]], "plus_input": []}}
+    sj = C.TaskPlan(special, {"base": [-0.5], "plus": [], "base_time": [0.0], "plus_time": []}, settings).judge()
+    sj.line(0, {"r": 1}, None)
+    assert not sj.accepts_bytes(1, wire.dumps({"o": -0.5, "k": 0}).encode())
+
+
+def test_has_nan_finds_a_nan_anywhere() -> None:
+    from passk.benchmarks.evalplus.judge import has_nan
+
+    for x in (math.nan, [1.0] * 20 + [math.nan], (1, (2, math.nan)), {"a": math.nan}, {math.nan: 1}, complex(0, math.nan),
+              [10**400, math.nan], {frozenset({math.nan})}):
+        assert has_nan(x), x
+    for x in (1.0, [1.0] * 20, [1, 2.5], (1, "nan"), {"nan": 1.0}, [10**400, 1.0], "nan", None, [], set(), b"nan"):
+        assert not has_nan(x), x
 
 
 def test_unknown_backend_and_keys():

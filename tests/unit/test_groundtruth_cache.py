@@ -160,9 +160,9 @@ def _entry(value: int) -> dict[str, Any]:
 def test_per_task_layout_reads_only_the_tasks_asked_for(tmp_path: Path) -> None:
     path = tmp_path / "gt.json.gz"
     with open(path, "wb") as fh:
-        evalplus_groundtruth.write_groundtruth(fh, {"format": 3}, {"A/0": _entry(1), "B/1": _entry(5), "C/2": _entry(9)})
+        evalplus_groundtruth.write_groundtruth(fh, {"problems": "p"}, {"A/0": _entry(1), "B/1": _entry(5), "C/2": _entry(9)})
     whole = evalplus_groundtruth.read_groundtruth(path)
-    assert whole["meta"] == {"format": 3} and whole["tasks"]["B/1"] == _entry(5)
+    assert whole["meta"] == {"problems": "p", "format": evalplus_groundtruth.FORMAT} and whole["tasks"]["B/1"] == _entry(5)
     # Spoil B's member: a job that verifies A and C never reads it; one that needs B is told.
     f = evalplus_groundtruth._GroundTruthFile(path)
     offset, length = f.index["B/1"]
@@ -171,10 +171,40 @@ def test_per_task_layout_reads_only_the_tasks_asked_for(tmp_path: Path) -> None:
     spoiled = tmp_path / "spoiled.json.gz"
     spoiled.write_bytes(bytes(data))
     got = evalplus_groundtruth.load_groundtruth(str(spoiled), ["A/0", "C/2", "Z/9"])
-    assert sorted(got) == ["A/0", "C/2"] and got["C/2"]["plus"] == [10] and got["A/0"]["raw"] == [1, 2]
+    assert sorted(got) == ["A/0", "C/2"] and got["C/2"]["plus"] == [10] and got["A/0"]["texts"] == [b"1", b"2"]
     with pytest.raises(evalplus_groundtruth.DataError, match="unreadable ground truth"):
         evalplus_groundtruth.load_groundtruth(str(spoiled), ["B/1"])
     assert sorted(evalplus_groundtruth.load_groundtruth(str(path))) == ["A/0", "B/1", "C/2"]
+
+
+def test_outputs_are_lines_of_text_read_as_such(tmp_path: Path) -> None:
+    """Format 4 keeps each output's encoding as one line of JSON text, with evalplus's is_floats and
+    the NaN flag per output: a verify job parses none of them; format 3 files load to the same."""
+    import math
+
+    from passk.sandbox import wire
+
+    outputs = [1.5, [1.0, 2.0], [1, 2.0], "a\nb", wire.encode(math.nan), wire.encode([0.5] * 20), wire.encode((1, [2, {3}])),
+               wire.encode([math.nan] * 20), 10**30]
+    entry = {"base": outputs[:3], "plus": outputs[3:], "base_time": [0.1] * 3,
+             "plus_time": [0.1] * 6, "base_bytes": [1] * 3, "plus_bytes": [1] * 6}
+    new, old = tmp_path / "gt4.json.gz", tmp_path / "gt3.json.gz"
+    with open(new, "wb") as fh:
+        evalplus_groundtruth.write_groundtruth(fh, {}, {"A/0": entry})
+    with open(old, "wb") as fh:  # the format-3 layout: each task's member one JSON object
+        header_blob = gzip.compress((json.dumps(entry, sort_keys=True) + "\n").encode())
+        fh.write(gzip.compress((json.dumps({"meta": {"format": 3}, "index": {"A/0": [0, len(header_blob)]}}) + "\n").encode()))
+        fh.write(header_blob)
+    assert gzip.decompress(new.read_bytes()).decode().splitlines()[2:] == [wire.dumps(v) for v in outputs]
+    assert evalplus_groundtruth.read_groundtruth(new)["tasks"]["A/0"] == entry
+    a = evalplus_groundtruth.load_groundtruth(str(new))["A/0"]
+    b = evalplus_groundtruth.load_groundtruth(str(old))["A/0"]
+    for got in (a, b):
+        assert got["texts"] == [wire.dumps(v).encode() for v in outputs]
+        assert got["floats"] == [True, True, False, False, True, True, False, True, False]
+        assert got["by_bytes"] == [True, True, True, True, False, True, True, False, True]
+        assert list(got["base"]) == [1.5, [1.0, 2.0], [1, 2.0]] and got["plus"][3] == (1, [2, {3}])
+        assert got["plus"][5] == 10**30 and len(got["plus"]) == 6
 
 
 def test_format_2_files_still_load(tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ program, as it sent it), ``E`` (program over: JSON ``{"exit", "signal", "killed"
 """
 
 import ctypes
+import fcntl
 import gc
 import importlib.util
 import json
@@ -444,9 +445,11 @@ class Server:
         self.closed = False
 
     def frame(self, kind, p=0, k=0, payload=b""):
-        data = memoryview(HEADER.pack(kind, p, k, len(payload)) + payload)  # a pipe takes 64 KB a write: no copy per write
-        while data:
-            data = data[os.write(self.out, data):]
+        """One frame to the host; ``payload`` bytes or a memoryview (a long line is not copied)."""
+        head = HEADER.pack(kind, p, k, len(payload))
+        for data in ((memoryview(head + payload),) if len(payload) < 65536 else (memoryview(head), memoryview(payload))):
+            while data:  # a pipe takes what it has room for per write: no copy per write
+                data = data[os.write(self.out, data):]
 
     def read_commands(self):
         try:
@@ -475,6 +478,7 @@ class Server:
         task_cap = int(self.job["max_processes"])
         self.frame(b"S", index)
         rfd, wfd = os.pipe()
+        grow_pipe(rfd)
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:
@@ -556,9 +560,9 @@ class Server:
                 if cut > line_cap:
                     killed = "output"
                     break
-                line = bytes(buf[:cut])
+                with memoryview(buf) as view, view[:cut] as line:  # relayed from the buffer, not copied
+                    self.frame(b"L", index, lines, line)
                 del buf[: cut + 1]
-                self.frame(b"L", index, lines, line)
                 lines += 1
                 step_start = time.monotonic()
             if killed is not None or total > total_cap or len(buf) > line_cap:
@@ -627,6 +631,19 @@ class Server:
         return 0
 
 
+PIPE_BYTES = 1 << 20  # Linux's pipe-max-size for any user by default
+
+
+def grow_pipe(fd):
+    """Give a pipe 1 MB of buffer, not 64 KB: a program's long output (HumanEval/15's 147 MB, over
+    its tests) then crosses it in 16 times fewer reads, writes and context switches. Best effort:
+    the size stays as it is where the kernel refuses (a user over its pipe quota)."""
+    try:
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except OSError:
+        pass
+
+
 def _ipc_ids():
     out = []
     for kind in ("shm", "sem", "msg"):
@@ -657,6 +674,7 @@ def main():
     _prctl(PR_SET_DUMPABLE, 0)
     pid1 = os.getpid() == 1
     out = os.dup(1)
+    grow_pipe(out)  # to the host (a pipe under bwrap and the process backend)
     try:
         if not pid1:
             if "--not-pid1" not in sys.argv:

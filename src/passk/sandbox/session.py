@@ -128,10 +128,11 @@ class OutputJudge(Judge):
 
 @dataclass
 class Program:
-    """One program to run: the task it is run on (test inputs and ``limits``, JSON-able, shared by
-    identity between programs of one problem), its code, its wall clock, and its judge's factory."""
+    """One program to run: the task it is run on (test inputs and ``limits``: a JSON-able dict, or
+    its JSON text made once per problem; shared by identity between programs of one problem), its
+    code, its wall clock, and its judge's factory."""
 
-    task: dict[str, Any]
+    task: dict[str, Any] | str
     code: str
     wall: float
     judge: Callable[[], Judge]
@@ -205,14 +206,13 @@ def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, prog
 def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program]) -> _Served:
     """One fork server over ``programs``; see ``run_programs`` for what happens to each."""
     task_of: dict[int, int] = {}
-    tasks: list[dict[str, Any]] = []
+    tasks: list[str] = []
     for prog in programs:
         if id(prog.task) not in task_of:
             task_of[id(prog.task)] = len(tasks)
-            tasks.append(prog.task)
+            tasks.append(prog.task if isinstance(prog.task, str) else json.dumps(prog.task, ensure_ascii=True))
     job = {
         "harness": harness.name,
-        "tasks": tasks,
         "programs": [[j, task_of[id(p.task)], p.code, p.wall] for j, p in enumerate(programs)],
         "memory_bytes": int(limits.memory_mb) << 20,
         "max_processes": int(limits.max_processes),
@@ -222,7 +222,8 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
     }
     files = {**SERVER_FILES, harness.name: harness.source}
     argv = [sandbox.python, *ISOLATED, "forkserver.py"]
-    payload = json.dumps(job, ensure_ascii=True).encode("ascii")
+    rest = json.dumps(job, ensure_ascii=True)
+    payload = (rest[:-1] + ', "tasks": [' + ", ".join(tasks) + "]}").encode("ascii")
     server_mb = 1024 + 8 * (len(payload) >> 20)  # the server holds the tasks (several times their JSON) beside a program
     box = SandboxLimits(
         wall_seconds=sum(p.wall for p in programs) + 60.0,
@@ -337,14 +338,18 @@ class _Loop:
                 return False
             if len(self.buf) < HEADER.size + n:
                 return True
-            payload = bytes(self.buf[HEADER.size : HEADER.size + n])
-            del self.buf[: HEADER.size + n]
+            if len(self.buf) == HEADER.size + n:  # the frame is all the buffer holds (a long line, often): no copy
+                payload, self.buf = self.buf, bytearray()
+                del payload[: HEADER.size]
+            else:
+                payload = self.buf[HEADER.size : HEADER.size + n]
+                del self.buf[: HEADER.size + n]
             self.last_event = time.monotonic()
             if not self.handle(kind, p, k, payload):
                 return False
         return True
 
-    def handle(self, kind: bytes, p: int, k: int, payload: bytes) -> bool:
+    def handle(self, kind: bytes, p: int, k: int, payload: bytes | bytearray) -> bool:
         if kind == b"R":
             return True
         if kind == b"F":

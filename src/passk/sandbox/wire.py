@@ -265,7 +265,7 @@ def decode(x, depth=0):
     if tag == "$float":
         if v not in _SPECIAL_FLOATS:
             raise WireError("bad $float")
-        return _SPECIAL_FLOATS[v]
+        return float(v)  # a new object each time: two NaNs read back are unequal, in a list too (as evalplus's are)
     if tag == "$f64":
         return _unpack_doubles(v)
     if tag == "$num":

@@ -20,14 +20,13 @@ its own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
 from passk.benchmarks.evalplus import harness as H
-from passk.benchmarks.evalplus.judge import MBPP_OUTPUT_NOT_NONE_TASKS, NO_CODE, CheckJudge, Outcome, is_floats
+from passk.benchmarks.evalplus.judge import MBPP_OUTPUT_NOT_NONE_TASKS, NO_CODE, CheckJudge, ExpectedOutputs, Outcome, has_nan, is_floats
 from passk.benchmarks.evalplus.prepare import test_inputs
 from passk.errors import DataError
 from passk.sandbox import wire
@@ -64,8 +63,19 @@ class TaskPlan:
             plus = [plus[i] for i in plus_ids]
         if len(gt["base_time"]) != len(base) or len(gt["plus_time"]) != len(plus) or len(gt["base"]) != len(base) or len(gt["plus"]) != len(plus):
             raise DataError(f"ground truth of {problem['id']} does not match its tests (stale ground-truth file?)")
-        self.expected = gt["base"] + gt["plus"]
-        sizes = gt.get("out_bytes") or [len(json.dumps(wire.encode(v))) for v in self.expected]
+        texts = gt.get("texts")
+        if texts is None:  # given as decoded values (tests, tools): encoded here, as a ground-truth file holds them
+            values = [*gt["base"], *gt["plus"]]
+            texts = [wire.dumps(wire.encode(v)).encode("ascii") for v in values]
+            floats, by_bytes = [is_floats(v) for v in values], [not has_nan(v) for v in values]
+        else:
+            floats, by_bytes = gt["floats"], gt["by_bytes"]
+        self.texts: list[bytes] = texts
+        self.expected = ExpectedOutputs(texts)
+        self.by_bytes = by_bytes
+        # evalplus forces atol to 1e-6 after a float expected output: known per test once, not per program
+        self.float_expected = floats
+        sizes = gt.get("out_bytes") or [len(t) for t in texts]
         mn, fac = float(settings.min_time_limit), float(settings.time_limit_factor)
         # evalplus's limit covers the call only; here the output must also be made plain, encoded
         # and relayed before the next test's clock starts: the verifier's own cost, granted per byte
@@ -78,9 +88,6 @@ class TaskPlan:
         self.entry_point = problem["tests"]["entry_point"]
         self.atol = problem["tests"].get("atol") or 0
         self.inputs = base + plus
-        self.expected_raw = gt.get("raw")
-        # evalplus forces atol to 1e-6 after a float expected output: known per test once, not per program
-        self.float_expected = [is_floats(v) for v in self.expected]
         self.labels = [f"base[{i}]" for i in range(len(base))] + [f"plus[{i}]" for i in plus_ids]
         self.n = len(self.inputs)
         self.plus_start = len(base)
@@ -90,7 +97,7 @@ class TaskPlan:
         # seconds one correct program takes (the canonical's measured runtime): orders the work
         self.cost = float(sum(gt["base_time"]) + sum(gt["plus_time"]))
         self._tasks: dict[tuple[str, ...], dict[str, Any]] = {}
-        self._line_digests: dict[int, tuple[int, bytes]] = {}
+        self._task_texts: dict[tuple[str, ...], str] = {}
 
     def task(self, site: tuple[str, ...]) -> dict[str, Any]:
         """The task sent into the sandbox: inputs and limits, no expected output (one object per site list)."""
@@ -100,19 +107,17 @@ class TaskPlan:
                                  "limits": self.limits, "site": list(site)}
         return self._tasks[site]
 
-    def line_digest(self, i: int) -> tuple[int, bytes]:
-        """Length and sha256 of the line the harness sends when test ``i``'s output is the expected
-        one exactly (``{"o": <as recorded>, "k": 0}``): made once per problem and process."""
-        got = self._line_digests.get(i)
-        if got is None:
-            line = wire.dumps({"o": self.expected_raw[i], "k": 0}).encode("ascii")  # as the harness sends it
-            got = self._line_digests[i] = (len(line), hashlib.sha256(line).digest())
-        return got
+    def task_text(self, site: tuple[str, ...]) -> str:
+        """``task(site)`` as the JSON text a fork server's job holds: encoded once per problem, not
+        once per batch of its programs."""
+        if site not in self._task_texts:
+            self._task_texts[site] = json.dumps(self.task(site), ensure_ascii=True)
+        return self._task_texts[site]
 
     def judge(self) -> CheckJudge:
         """A fresh judge for one run of one program."""
         return CheckJudge(self.dataset, self.entry_point, self.atol, self.inputs, self.expected, self.labels,
-                          self.plus_start, self.line_cap, self.expected_raw, self.float_expected, self.line_digest)
+                          self.plus_start, self.line_cap, self.texts, self.float_expected, self.by_bytes)
 
 
 def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> list[Outcome]:
@@ -127,7 +132,7 @@ def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tupl
     if todo:
         plans = [entries[i][0] for i in todo]
         harness = Harness(HARNESS_NAME, HARNESS_SOURCE, max(p.line_cap for p in plans), max(p.total_cap for p in plans))
-        programs = [Program(entries[i][0].task(site), entries[i][1], entries[i][0].wall, entries[i][0].judge) for i in todo]
+        programs = [Program(entries[i][0].task_text(site), entries[i][1], entries[i][0].wall, entries[i][0].judge) for i in todo]
         for i, outcome in zip(todo, run_in_sandboxes(sandbox, settings.limits(max(p.wall for p in plans)), harness, programs)):
             out[i] = outcome
     return [o for o in out if o is not None]

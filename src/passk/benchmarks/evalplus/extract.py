@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalplus.sanitize import sanitize
-
 from passk.verify.programs import FENCE, restore_prefill
 
 PREFILL_FENCE = "```python"  # what the Fig 25 prompt's assistant prefill ends with
@@ -20,6 +18,8 @@ def extract_program(text: str, entry_point: str, *, fence: str = PREFILL_FENCE) 
     is put back before sanitizing (``fence``: the prompt's opening fence, "" for a prompt without
     one). Text that already opens its own fence, or has none, works too.
     """
+    from evalplus.sanitize import sanitize  # here, not at import: it imports `datasets` (about 1 s), and samples given as code never need it
+
     code = sanitize(restore_prefill(text, fence), entry_point)
     if not code.strip() and FENCE not in text:
         code = sanitize(text, entry_point)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from passk.benchmarks.evalplus.execute import HARNESS_NAME, HARNESS_SOURCE, not_none_task
-from passk.benchmarks.evalplus.judge import RecordJudge
+from passk.benchmarks.evalplus.judge import ExpectedOutputs, RecordJudge, has_nan, is_floats
 from passk.benchmarks.evalplus.prepare import PAYLOAD, program_of_canonical, test_inputs
 from passk.errors import DataError
 from passk.io import atomic_open, sha256_file
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 _gt_cache: dict[str, _GroundTruthFile] = {}
 _gt_lock = threading.Lock()
-FORMAT = 3  # 3: the per-task layout (write_groundtruth); 2 (one JSON object) is still read
+FORMAT = 4  # 4: outputs as lines of text (write_groundtruth); 3 (per task JSON) and 2 (one JSON object) are still read
 RECORD_TEST_SECONDS = 300.0  # one canonical call; beyond it the input is dropped (plus) or the ground truth stops (base)
 # An expected output over 256 MB encoded is dropped at the output cap, while it is being sent: a
 # program would have to make and send as much on every run of that test. Only Mbpp/255's plus input
@@ -46,6 +46,7 @@ RECORD_LINE_CAP = 1 << 28
 # for 86 against 90 MB; a cold `verify-code` waits for it.
 WRITE_LEVEL = 1
 RECORD_BATCH = 8  # problems whose canonical runs share one fork server: a sandbox start costs ~0.13 s, a trivial problem less
+RECORDED = "_recorded"  # an entry's outputs as texts, with their flags, made while recording (not a key of the file)
 RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=RECORD_LINE_CAP, total_cap=3 << 30)
 
 
@@ -115,8 +116,12 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
         if len(got_base.outputs) != len(base):
             raise DataError(f"{problems_path}: canonical solution of {problem['id']} {failed(problem, 'base', got_base)}")
         entry.update(base=got_base.outputs, base_time=got_base.times, base_bytes=got_base.sizes)
+        flags = {"texts": list(got_base.texts), "floats": list(got_base.floats), "nans": list(got_base.nans)}
+        entry[RECORDED] = flags
         if len(got_plus.outputs) == len(plus):
             entry.update(plus=got_plus.outputs, plus_time=got_plus.times, plus_bytes=got_plus.sizes)
+            for key in flags:
+                flags[key] += getattr(got_plus, key)
             return problem["id"], entry
         # Resume after each input beyond the limits (Mbpp/255's input 85 is 1.6 M tuples, 1.15 GB
         # encoded: evalplus fails its own canonical there too): the outputs before it stand as
@@ -130,6 +135,8 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
             outputs += run.outputs
             times += run.times
             sizes += run.sizes
+            for key in flags:
+                flags[key] += getattr(run, key)
             if start + done == len(plus):
                 break
             i = start + done
@@ -163,38 +170,57 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
 
 
 def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
-    """The per-task layout (format 3): a gzip file of JSON lines, one gzip member per line.
+    """The per-task layout (format 4): a gzip file, one gzip member per task after a header member.
 
-    The first member is ``{"meta": ..., "index": {task_id: [offset, length]}}``; then one member
-    per task (its entry), at ``offset`` bytes after the first member. ``zcat`` shows it all, and a
-    verify job decompresses only the members of the tasks it verifies (``load_groundtruth``): no
-    parse of every task's outputs (hundreds of MB for MBPP+) to check a few problems.
+    The first member is the line ``{"meta": ..., "index": {task_id: [offset, length]}}``; then one
+    member per task (``offset`` bytes after the first member): a line ``{"entry": <the entry but
+    its outputs>, "n_base": <base outputs>, "floats": [...], "nans": [...]}`` (the indexes of the
+    outputs evalplus's ``is_floats`` holds for, and of those with a NaN), then one line per output,
+    base then plus: its encoding's JSON text, exactly as ``wire.dumps`` writes it. ``zcat`` shows it
+    all. A verify job decompresses only the members of its tasks (``load_groundtruth``) and parses no
+    output: a program's line is matched against the expected line's bytes, and an output is decoded
+    only when a program's differs (``ExpectedOutputs``).
+
+    ``tasks``: entries as ``compute_groundtruth`` makes them (outputs encoded); what the recording
+    already made (``RECORDED``: texts and flags) is used as is, else made here.
     """
     blobs, index, offset = [], {}, 0
     for tid in sorted(tasks):
-        blob = gzip.compress((json.dumps(tasks[tid], sort_keys=True) + "\n").encode("utf-8"), compresslevel=WRITE_LEVEL, mtime=0)
+        entry = dict(tasks[tid])
+        recorded = entry.pop(RECORDED, None)
+        outputs = [*entry.pop("base"), *entry.pop("plus")]
+        n_base = len(outputs) - len(tasks[tid]["plus"])
+        if recorded is None:
+            values = [wire.decode(v) for v in outputs]
+            recorded = {"texts": [wire.dumps(v) for v in outputs], "floats": [is_floats(v) for v in values],
+                        "nans": [has_nan(v) for v in values]}
+        head = {"entry": entry, "n_base": n_base, "floats": [i for i, f in enumerate(recorded["floats"]) if f],
+                "nans": [i for i, f in enumerate(recorded["nans"]) if f]}
+        text = "\n".join([json.dumps(head, sort_keys=True), *recorded["texts"]]) + "\n"
+        blob = gzip.compress(text.encode("ascii"), compresslevel=WRITE_LEVEL, mtime=0)
         index[tid] = [offset, len(blob)]
         offset += len(blob)
         blobs.append(blob)
-    header = json.dumps({"meta": meta, "index": index}, sort_keys=True) + "\n"
+    header = json.dumps({"meta": {**meta, "format": FORMAT}, "index": index}, sort_keys=True) + "\n"
     fh.write(gzip.compress(header.encode("utf-8"), compresslevel=WRITE_LEVEL, mtime=0))
     for blob in blobs:
         fh.write(blob)
 
 
 class _GroundTruthFile:
-    """One ground-truth file opened for reading: its header, and the tasks decoded so far.
+    """One ground-truth file opened for reading: its header, and the tasks loaded so far.
 
-    Reads the per-task layout (format 3; ``write_groundtruth``) by task, and the single-object
-    layout of format 2 (``{"meta", "tasks"}`` in one gzip member: older files, hand-made fixtures)
-    whole. ``stamp`` (size, mtime) notices a file replaced since it was opened.
+    Reads the per-task layouts by task: format 4 (``write_groundtruth``: outputs as lines of text)
+    and format 3 (each task one JSON object); and the single-object layout of format 2
+    (``{"meta", "tasks"}`` in one gzip member: older files, hand-made fixtures) whole. ``stamp``
+    (size, mtime) notices a file replaced since it was opened.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         st = path.stat()
         self.stamp = (st.st_size, st.st_mtime_ns)
-        self.decoded: dict[str, dict[str, Any]] = {}
+        self.loaded: dict[str, dict[str, Any]] = {}
         with open(path, "rb") as fh:
             first = zlib.decompressobj(wbits=31)  # gzip; stops at the end of the first member
             parts = []
@@ -208,42 +234,75 @@ class _GroundTruthFile:
         self.meta = header.get("meta", {})
         self.raw: dict[str, Any] = header.get("tasks") or {}  # format 2: every task already here
         self.index: dict[str, list[int]] = header.get("index") or {}
+        self.as_lines = bool(self.index) and int(self.meta.get("format") or 0) >= 4
 
     def ids(self) -> list[str]:
         return list(self.raw or self.index)
 
-    def entry(self, tid: str) -> dict[str, Any] | None:
-        """The raw entry of ``tid`` (None when the file has none)."""
-        if tid in self.raw:
-            return self.raw[tid]
-        if tid not in self.index:
-            return None
+    def _member(self, tid: str) -> bytes:
         offset, length = self.index[tid]
         with open(self.path, "rb") as fh:
             fh.seek(self.data_start + offset)
             blob = fh.read(length)
-        return json.loads(gzip.decompress(blob))
+        return gzip.decompress(blob)
+
+    def _lines(self, tid: str) -> tuple[dict[str, Any], list[bytes]]:
+        """Format 4: a task's head and its outputs' texts."""
+        lines = self._member(tid).split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        head = json.loads(lines[0])
+        return head, lines[1:]
+
+    def entry(self, tid: str) -> dict[str, Any] | None:
+        """The entry of ``tid`` as ``compute_groundtruth`` made it, outputs encoded (None when the
+        file has none)."""
+        if tid in self.raw:
+            return self.raw[tid]
+        if tid not in self.index:
+            return None
+        if not self.as_lines:
+            return json.loads(self._member(tid))
+        head, texts = self._lines(tid)
+        outputs = [json.loads(t) for t in texts]
+        return {**head["entry"], "base": outputs[: head["n_base"]], "plus": outputs[head["n_base"] :]}
+
+    def load(self, tid: str) -> dict[str, Any] | None:
+        """What a verifier needs of ``tid`` (``load_groundtruth``); None when the file has none."""
+        if tid in self.loaded:
+            return self.loaded[tid]
+        if tid not in self.raw and tid not in self.index:
+            return None
+        if self.as_lines:
+            head, texts = self._lines(tid)
+            e, n_base = head["entry"], head["n_base"]
+            floats, nans = set(head["floats"]), set(head["nans"])
+        else:  # formats 2 and 3: texts and flags made here
+            e = self.entry(tid) or {}
+            outputs = [*e["base"], *e["plus"]]
+            n_base = len(e["base"])
+            texts = [wire.dumps(v).encode("ascii") for v in outputs]
+            values = [wire.decode(v) for v in outputs]
+            floats = {i for i, v in enumerate(values) if is_floats(v)}
+            nans = {i for i, v in enumerate(values) if has_nan(v)}
+        out_bytes = [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else [len(t) for t in texts]
+        got = self.loaded[tid] = {
+            "base": ExpectedOutputs(texts[:n_base]),
+            "plus": ExpectedOutputs(texts[n_base:]),
+            "texts": texts,
+            "floats": [i in floats for i in range(len(texts))],
+            "by_bytes": [i not in nans for i in range(len(texts))],
+            "out_bytes": out_bytes,
+            "base_time": e["base_time"],
+            "plus_time": e["plus_time"],
+            "plus_kept": e.get("plus_kept"),
+        }
+        return got
 
     def tasks(self, ids: Iterable[str] | None) -> dict[str, dict[str, Any]]:
-        for tid in self.ids() if ids is None else ids:
-            if tid not in self.decoded:
-                e = self.entry(tid)
-                if e is not None:
-                    self.decoded[tid] = _decoded(e)
         wanted = self.ids() if ids is None else ids
-        return {tid: self.decoded[tid] for tid in wanted if tid in self.decoded}
-
-
-def _decoded(e: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "base": [wire.decode(v) for v in e["base"]],
-        "plus": [wire.decode(v) for v in e["plus"]],
-        "raw": [*e["base"], *e["plus"]],  # as encoded: an identical output is recognised without decoding it
-        "out_bytes": [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else None,
-        "base_time": e["base_time"],
-        "plus_time": e["plus_time"],
-        "plus_kept": e.get("plus_kept"),
-    }
+        got = {tid: self.load(tid) for tid in wanted}
+        return {tid: e for tid, e in got.items() if e is not None}
 
 
 def read_groundtruth(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -253,8 +312,13 @@ def read_groundtruth(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_groundtruth(path: str, ids: Iterable[str] | None = None) -> dict[str, Any]:
-    """The ground truth written by ``compute_groundtruth``, decoded: every task, or only ``ids``
-    (a task the file lacks is left out). Each task is read and decoded once per path and process."""
+    """The ground truth written by ``compute_groundtruth``, for verifying: every task, or only
+    ``ids`` (a task the file lacks is left out). Each task is read once per path and process.
+
+    A task: ``texts`` (each expected output's encoding as JSON text, base then plus), ``base`` and
+    ``plus`` (the outputs, decoded when first read: ``ExpectedOutputs``), ``floats`` and
+    ``by_bytes`` (per output: evalplus's ``is_floats``; no NaN in it, so equal bytes mean equal),
+    ``out_bytes``, ``base_time``, ``plus_time`` and ``plus_kept``."""
     key = str(Path(path).resolve())
     with _gt_lock:
         p = Path(path)

@@ -15,18 +15,17 @@ and plus in separate calls); then ``type(out) == type(exp)``, equal lengths and
 
 from __future__ import annotations
 
-import hashlib
+import json
 import math
-from collections.abc import Callable
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from passk.sandbox import wire
 from passk.sandbox.session import Ended, Judge, OutputJudge
 
-# Lines at least this long are first checked by their bytes against the line an output identical to
-# the expected one makes (its sha256): no JSON parse of Mbpp/255's 40-115 MB outputs, which took the
-# judge 1.5-3 s each; shorter lines parse faster than they hash.
-BYTES_CHECK_MIN = 1 << 16
+# What the harness writes around an output's encoding when the value is plain data as is:
+# ``{"o":<encoding>,"k":0}`` (``wire.message_pieces``).
+LINE_HEAD, LINE_TAIL = b'{"o":', b',"k":0}'
 MBPP_OUTPUT_NOT_NONE_TASKS = ("check_str", "text_match_three", "text_starta_endb")
 MBPP_OUTPUT_SET_EQ_TASKS = (
     "similar_elements",
@@ -59,6 +58,61 @@ def is_floats(x: Any) -> bool:
     if isinstance(x, (list, tuple)) and x:
         return all(isinstance(i, float) for i in x)
     return False
+
+
+def has_nan(x: Any) -> bool:
+    """Whether a NaN is anywhere in plain data ``x``. Such an output is never judged by its bytes:
+    two identical encodings of a NaN are not equal outputs for evalplus (``nan != nan``)."""
+    t = type(x)
+    if t is float:
+        return x != x
+    if t is complex:
+        return x != x
+    if t in (list, tuple, set, frozenset):
+        types = set(map(type, x))
+        if types <= {int, bool, str, type(None)}:
+            return False
+        if types <= {float, int}:
+            try:
+                return any(map(math.isnan, x))
+            except OverflowError:  # an int beyond a double's range
+                pass
+        return any(map(has_nan, x))
+    if t is dict:
+        return any(map(has_nan, x)) or any(map(has_nan, x.values()))
+    return False
+
+
+class ExpectedOutputs(Sequence[Any]):
+    """Expected outputs kept as their wire encoding's JSON text (bytes), decoded on first access.
+
+    Why: a correct program's output is recognised by its bytes (``CheckJudge.accepts_bytes``), so
+    most expected outputs are never needed as values; decoding all of them took a HumanEval+ verify
+    job 1.6 CPU s before its first program ran."""
+
+    def __init__(self, texts: Sequence[bytes]) -> None:
+        self.texts = texts
+        self._values: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> Any:  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self.texts)
+        if i not in self._values:
+            self._values[i] = wire.decode(json.loads(self.texts[i]))
+        return self._values[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _allclose(out: Any, exp: Any, atol: float, rtol: float = 1e-07) -> bool:
@@ -134,16 +188,17 @@ class Checker:
 class CheckJudge(OutputJudge):
     """One program's judge in check mode: the first wrong output decides, all right outputs pass."""
 
-    def __init__(self, dataset: str, entry_point: str, atol: float, inputs: list[Any], expected: list[Any],
-                 labels: list[str], plus_start: int, line_cap: int, expected_raw: list[Any] | None = None,
-                 float_expected: list[bool] | None = None, line_digest: Callable[[int], tuple[int, bytes]] | None = None) -> None:
+    def __init__(self, dataset: str, entry_point: str, atol: float, inputs: list[Any], expected: Sequence[Any],
+                 labels: list[str], plus_start: int, line_cap: int, texts: Sequence[bytes] | None = None,
+                 float_expected: Sequence[bool] | None = None, by_bytes: Sequence[bool] | None = None) -> None:
         self.checker = Checker(dataset, entry_point, atol)
-        # An output sent exactly as the expected one was recorded is equal to it: no decoding needed
-        # (not for the tasks whose oracle is not equality).
+        # An output whose line is byte for byte the line of the expected output (``texts``: each
+        # expected output's encoding) is equal to it: passed unparsed, not for the tasks whose
+        # oracle is not equality, nor for outputs ``by_bytes`` excludes (a NaN in them).
         special = entry_point in MBPP_OUTPUT_SET_EQ_TASKS or entry_point in MBPP_OUTPUT_NOT_NONE_TASKS or entry_point in (
             "are_equivalent", "sum_div", "surface_Area", "digit_distance_nums", "find_zero")
-        self.expected_raw = None if special else expected_raw
-        self.line_digest = None if special or expected_raw is None else line_digest
+        self.texts = None if special else texts
+        self.by_bytes = by_bytes
         self.float_expected = float_expected
         self.atol = atol
         self.inputs = inputs
@@ -172,10 +227,11 @@ class CheckJudge(OutputJudge):
 
     def accepts_bytes(self, k: int, payload: bytes) -> bool:
         i = k - 1
-        if self.line_digest is None or len(payload) < BYTES_CHECK_MIN or not self.ready or not 0 <= i < self.n:
+        if self.texts is None or not self.ready or not 0 <= i < self.n or (self.by_bytes is not None and not self.by_bytes[i]):
             return False
-        size, digest = self.line_digest(i)
-        if size != len(payload) or hashlib.sha256(payload).digest() != digest:
+        text = self.texts[i]
+        if (len(payload) != len(LINE_HEAD) + len(text) + len(LINE_TAIL) or not payload.startswith(text, len(LINE_HEAD))
+                or not payload.startswith(LINE_HEAD) or not payload.endswith(LINE_TAIL)):
             return False
         if i == self.plus_start:
             self.checker.atol = self.atol
@@ -187,9 +243,6 @@ class CheckJudge(OutputJudge):
             return self.fail("wrong", i, "unexpected message")
         if i == self.plus_start:
             self.checker.atol = self.atol  # evalplus checks plus in a fresh call: the forced 1e-6 does not carry over
-        if self.expected_raw is not None and not message.get("k") and message["o"] == self.expected_raw[i]:
-            self._identical(i)
-            return False
         value = wire.decode(message["o"])
         try:
             ok = self.checker.check(value, self.expected[i], self.inputs[i], bool(message.get("k")))
@@ -224,7 +277,10 @@ class RecordJudge(Judge):
     def __init__(self, n: int) -> None:
         self.n = n
         self.outputs: list[Any] = []
+        self.texts: list[str] = []  # each output's encoding as JSON text (``wire.dumps``): what a correct program's line holds
         self.sizes: list[int] = []  # bytes of each output as sent: the judge's caps on a program's outputs follow them
+        self.floats: list[bool] = []  # evalplus's ``is_floats`` of each output (it sets atol)
+        self.nans: list[bool] = []  # a NaN in the output (``has_nan``)
         self.times: list[float] = []
         self.ready = False
         self.error = ""
@@ -245,9 +301,13 @@ class RecordJudge(Judge):
         if "o" not in message or type(message.get("s")) not in (int, float):
             self.error = "unexpected message"
             return True
-        wire.decode(message["o"])  # check it reads back
+        value = wire.decode(message["o"])  # check it reads back
+        text = wire.dumps(message["o"])
         self.outputs.append(message["o"])
-        self.sizes.append(len(wire.dumps(message["o"])))
+        self.texts.append(text)
+        self.sizes.append(len(text))
+        self.floats.append(is_floats(value))
+        self.nans.append(has_nan(value))
         self.times.append(float(message["s"]))
         return False
 
