@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from passk.benchmarks.evalplus import harness as H
-from passk.benchmarks.evalplus.judge import MBPP_OUTPUT_NOT_NONE_TASKS, NO_CODE, CheckJudge, ExpectedOutputs, Outcome, has_nan, is_floats
+from passk.benchmarks.evalplus.judge import MBPP_OUTPUT_NOT_NONE_TASKS, NO_CODE, CheckJudge, ExpectedOutputs, Outcome, output_facts
 from passk.benchmarks.evalplus.prepare import test_inputs
 from passk.errors import DataError
 from passk.sandbox import wire
@@ -65,9 +65,9 @@ class TaskPlan:
             raise DataError(f"ground truth of {problem['id']} does not match its tests (stale ground-truth file?)")
         texts = gt.get("texts")
         if texts is None:  # given as decoded values (tests, tools): encoded here, as a ground-truth file holds them
-            values = [*gt["base"], *gt["plus"]]
-            texts = [wire.dumps(wire.encode(v)).encode("ascii") for v in values]
-            floats, by_bytes = [is_floats(v) for v in values], [not has_nan(v) for v in values]
+            facts = [output_facts(wire.encode(v)) for v in [*gt["base"], *gt["plus"]]]
+            texts = [text.encode("ascii") for text, _, _ in facts]
+            floats, by_bytes = [f for _, f, _ in facts], [not nan for _, _, nan in facts]
         else:
             floats, by_bytes = gt["floats"], gt["by_bytes"]
         self.texts: list[bytes] = texts

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from passk.benchmarks.evalplus.execute import HARNESS_NAME, HARNESS_SOURCE, not_none_task
-from passk.benchmarks.evalplus.judge import ExpectedOutputs, RecordJudge, has_nan, is_floats
+from passk.benchmarks.evalplus.judge import ExpectedOutputs, RecordJudge, output_facts
 from passk.benchmarks.evalplus.prepare import PAYLOAD, program_of_canonical, test_inputs
 from passk.errors import DataError
 from passk.io import atomic_open, sha256_file
@@ -191,9 +191,8 @@ def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[
         outputs = [*entry.pop("base"), *entry.pop("plus")]
         n_base = len(outputs) - len(tasks[tid]["plus"])
         if recorded is None:
-            values = [wire.decode(v) for v in outputs]
-            recorded = {"texts": [wire.dumps(v) for v in outputs], "floats": [is_floats(v) for v in values],
-                        "nans": [has_nan(v) for v in values]}
+            facts = [output_facts(v) for v in outputs]
+            recorded = {"texts": [t for t, _, _ in facts], "floats": [f for _, f, _ in facts], "nans": [nan for _, _, nan in facts]}
         head = {"entry": entry, "n_base": n_base, "floats": [i for i, f in enumerate(recorded["floats"]) if f],
                 "nans": [i for i, f in enumerate(recorded["nans"]) if f]}
         text = "\n".join([json.dumps(head, sort_keys=True), *recorded["texts"]]) + "\n"
@@ -281,10 +280,10 @@ class _GroundTruthFile:
             e = self.entry(tid) or {}
             outputs = [*e["base"], *e["plus"]]
             n_base = len(e["base"])
-            texts = [wire.dumps(v).encode("ascii") for v in outputs]
-            values = [wire.decode(v) for v in outputs]
-            floats = {i for i, v in enumerate(values) if is_floats(v)}
-            nans = {i for i, v in enumerate(values) if has_nan(v)}
+            facts = [output_facts(v) for v in outputs]
+            texts = [text.encode("ascii") for text, _, _ in facts]
+            floats = {i for i, (_, f, _) in enumerate(facts) if f}
+            nans = {i for i, (_, _, nan) in enumerate(facts) if nan}
         out_bytes = [*e["base_bytes"], *e["plus_bytes"]] if "base_bytes" in e else [len(t) for t in texts]
         got = self.loaded[tid] = {
             "base": ExpectedOutputs(texts[:n_base]),

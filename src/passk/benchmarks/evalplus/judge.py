@@ -83,6 +83,15 @@ def has_nan(x: Any) -> bool:
     return False
 
 
+def output_facts(encoded: Any) -> tuple[str, bool, bool]:
+    """What the judge keeps of one expected output (``passk.sandbox.wire`` encoding): its JSON text
+    as ``wire.dumps`` writes it (what a correct program's line holds), evalplus's ``is_floats`` of
+    it, and whether a NaN is in it. Decoding it checks that it reads back (``WireError`` if not).
+    One place for the recording, the writer of old-format files and hand-made ground truths."""
+    value = wire.decode(encoded)
+    return wire.dumps(encoded), is_floats(value), has_nan(value)
+
+
 class ExpectedOutputs(Sequence[Any]):
     """Expected outputs kept as their wire encoding's JSON text (bytes), decoded on first access.
 
@@ -301,13 +310,12 @@ class RecordJudge(Judge):
         if "o" not in message or type(message.get("s")) not in (int, float):
             self.error = "unexpected message"
             return True
-        value = wire.decode(message["o"])  # check it reads back
-        text = wire.dumps(message["o"])
+        text, floats, nan = output_facts(message["o"])  # decoded: it must read back
         self.outputs.append(message["o"])
         self.texts.append(text)
         self.sizes.append(len(text))
-        self.floats.append(is_floats(value))
-        self.nans.append(has_nan(value))
+        self.floats.append(floats)
+        self.nans.append(nan)
         self.times.append(float(message["s"]))
         return False
 
