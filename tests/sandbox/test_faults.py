@@ -107,9 +107,9 @@ def test_inputs_beyond_the_limits_are_skipped_without_running_input_by_input(tmp
     programs: list[int] = []
     real = G.run_programs
 
-    def counting(sandbox, limits, harness, batch):
+    def counting(sandbox, limits, harness, batch, servers=None):
         programs.extend(len(p.task["inputs"]) for p in batch)
-        return real(sandbox, limits, harness, batch)
+        return real(sandbox, limits, harness, batch, servers)
 
     monkeypatch.setattr(G, "run_programs", counting)
     canonical = "    if a == 99:\n        raise MemoryError\n    return a + b\n"  # what an output too big to hold raises

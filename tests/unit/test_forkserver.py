@@ -12,6 +12,7 @@ import pytest
 from passk.benchmarks.evalplus import execute as C
 from passk.sandbox import forkserver, seccomp
 from passk.sandbox.bwrap import BwrapSandbox
+from passk.sandbox.session import Servers
 from passk.sandbox.settings import SandboxSettings, make_sandbox
 
 needs_bwrap = pytest.mark.skipif(not BwrapSandbox.available()[0], reason="bwrap unavailable")
@@ -88,14 +89,15 @@ def test_long_outputs_stream_and_a_line_broken_off_is_a_wrong_output():
 def test_batch_size_one_never_shares_a_sandbox(monkeypatch):
     from passk.benchmarks.evalplus import verify as V
 
-    calls = []
+    calls, kept = [], []
     real = V.run_programs
-    monkeypatch.setattr(V, "run_programs", lambda sb, st, entries: calls.append(len(entries)) or real(sb, st, entries))
+    monkeypatch.setattr(V, "run_programs", lambda sb, st, entries, servers: calls.append(len(entries)) or kept.append(servers) or real(sb, st, entries, servers))
     settings = dataclasses.replace(SETTINGS, batch_size=1)
     rows = V.verify({"Toy/0": PROBLEM}, [{"problem_id": "Toy/0", "sample_index": i, "solution": PROGRAMS[n]} for i, n in enumerate(["correct", "wrong"])],
                     V.VerifyContext(bench={}, workers=1, sandbox=dataclasses.asdict(settings) | {"site_packages": None},
                                     groundtruth=_gt_file()))
     assert [r["status"] for r in rows] == ["correct", "wrong"] and calls == [1, 1]
+    assert kept[0] is kept[1] and kept[0].started == 2  # no server went on to the next batch
 
 
 def _gt_file() -> str:
@@ -140,6 +142,75 @@ def test_programs_of_several_problems_share_a_server():
     ]
     got = C.run_programs(make_sandbox(SETTINGS), SETTINGS, entries)
     assert [g[0] for g in got] == ["correct", "correct", "runtime_error", "runtime_error", "wrong"]
+
+
+def _servers_alive() -> set[int]:
+    """Fork servers running on this machine (their command line names forkserver.py)."""
+    alive = set()
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+            if b"forkserver.py" in argv and b"python" in os.path.basename(argv[0]):  # not bwrap's own command line
+                alive.add(int(pid))
+        except (OSError, ValueError):
+            pass
+    return alive
+
+
+@needs_bwrap
+def test_a_clean_server_goes_on_to_the_next_batch_up_to_batch_size():
+    """Batches are for scheduling, sandboxes for isolation: a server that ends a batch cleanly takes
+    the next, until it has run ``batch_size`` programs; verdicts are those of sandboxes of their own."""
+    sandbox = make_sandbox(SETTINGS)
+    plan = _plan()
+    names = [n for n in PROGRAMS if n != "empty"]  # 11 programs (a crash, a loop, a memory hog among them)
+    before = _servers_alive()
+    with Servers(4) as servers:
+        got = []
+        for i in range(0, len(names), 2):  # batches of 2, 2, 2, 2, 2, 1: two batches per server
+            got += C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n]) for n in names[i : i + 2]], servers)
+        assert servers.started == 3
+        assert len(_servers_alive() - before) == 1  # the third, idle, until the run ends
+    assert _servers_alive() - before == set()
+    solo = [C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS[n])])[0] for n in names]
+    assert [g[0] for g in got] == [s[0] for s in solo]
+    assert "timeout" in [g[0] for g in got] and "memory" in [g[0] for g in got]
+
+
+@needs_bwrap
+def test_a_tainted_server_is_not_kept_and_one_program_per_sandbox_keeps_none():
+    """A program that changes the server's scheduling taints it: the next batch gets a fresh
+    sandbox. ``batch_size`` 1 never lets two programs share one, across batches too."""
+    idle = ("import os\ndef add(a, b):\n    for pid in (1, 0):\n        try:\n"
+            "            os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))\n        except OSError:\n"
+            "            pass\n    return a - b\n")
+    sandbox = make_sandbox(SETTINGS)
+    plan = _plan()
+    with Servers(32) as servers:
+        first = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS["correct"]), (plan, idle)], servers)
+        second = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS["correct"])], servers)
+        assert servers.started == 2
+    assert [o[0] for o in first + second] == ["correct", "wrong", "correct"]
+    with Servers(1) as servers:
+        for _ in range(3):
+            assert C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS["correct"])], servers)[0][0] == "correct"
+        assert servers.started == 3
+
+
+@needs_bwrap
+def test_a_kept_server_that_died_while_idle_is_replaced_not_a_fault():
+    import signal
+
+    sandbox = make_sandbox(SETTINGS)
+    plan = _plan()
+    with Servers(32) as servers:
+        assert C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS["correct"])], servers)[0][0] == "correct"
+        (live,) = servers._idle
+        os.killpg(live.spawned.proc.pid, signal.SIGKILL)
+        live.spawned.proc.wait()
+        got = C.run_programs(sandbox, SETTINGS, [(plan, PROGRAMS["correct"]), (plan, PROGRAMS["wrong"])], servers)
+        assert [g[0] for g in got] == ["correct", "wrong"] and servers.started == 2
 
 
 def test_batch_seconds_grow_with_the_work_but_never_below_the_floor():

@@ -162,7 +162,7 @@ def test_dedupe_order_and_prefill_extraction(monkeypatch) -> None:
     box = CountingSandbox()
     programs: list[str] = []
     real = V.run_programs
-    monkeypatch.setattr(V, "run_programs", lambda sb, lim, h, progs: programs.extend(p.code for p in progs) or real(sb, lim, h, progs))
+    monkeypatch.setattr(V, "run_programs", lambda sb, lim, h, progs, servers=None: programs.extend(p.code for p in progs) or real(sb, lim, h, progs, servers))
     text = "\n" + STDIN_OK["input"] + "```\n"
     samples = [{"problem_id": "abc001_a", "sample_index": i, "text": t} for i, t in enumerate([text, text, "no code at all", text, ""])]
     rows = verify_lcb(PROBLEMS, samples, VerifyContext(bench={"timeout": 2}, workers=2), sandbox=box)

@@ -47,7 +47,12 @@ s, "tests": [s, ...]}``. Then commands, each a 4-byte length and JSON: ``{"stop"
 stdout: frames of a 13-byte header (``>cIII``: kind, program index, line position, payload
 length) and a payload: ``R`` (ready to serve), ``S`` (program started), ``L`` (one line of a
 program, as it sent it), ``E`` (program over: JSON ``{"exit", "signal", "killed", "lines",
-"secs", "tainted"}``), ``F`` (the server cannot serve: text).
+"secs", "tainted"}``), ``D`` (every program of the job is over: the server waits for the next),
+``F`` (the server cannot serve: text). After ``D`` the host may send another job as a command
+(the same JSON, a 4-byte length before it; any ``stop`` before it is stale and ignored) or close
+stdin, which ends the server. Why more than one job: a sandbox's start (bwrap, this interpreter,
+its imports) costs ~0.12 CPU s, as much as a dozen programs' own run; the host keeps a server for
+its next batch (``session.Servers``) up to the programs a sandbox may hold.
 """
 
 import ctypes
@@ -435,14 +440,16 @@ def _child(harness, seccomp, wire, task, code, wfd, job, workdir, nproc, wall):
 class Server:
     """The serving loop: one program at a time, relayed to ``out``, commands read from ``inp``."""
 
-    def __init__(self, job, inp, out, pid1):
-        self.job = job
+    def __init__(self, inp, out, pid1):
+        self.job = None
         self.inp = inp
         self.out = out
         self.pid1 = pid1
-        self.cmd_buf = b""
+        self.cmd_buf = bytearray()
         self.stops = set()
         self.closed = False
+        self.modules = None
+        self.start = None  # what the first job found: kept paths, guarded state, SysV IPC ids
 
     def frame(self, kind, p=0, k=0, payload=b""):
         """One frame to the host; ``payload`` bytes or a memoryview (a long line is not copied)."""
@@ -451,23 +458,51 @@ class Server:
             while data:  # a pipe takes what it has room for per write: no copy per write
                 data = data[os.write(self.out, data):]
 
-    def read_commands(self):
+    def _fill(self):
+        """Read what stdin has (up to 1 MB); False at its end."""
         try:
-            chunk = os.read(self.inp, 65536)
+            chunk = os.read(self.inp, 1 << 20)
         except BlockingIOError:
-            return
+            return True
         if not chunk:
             self.closed = True
-            return
+            return False
         self.cmd_buf += chunk
-        while len(self.cmd_buf) >= 4:
-            (n,) = struct.unpack(">I", self.cmd_buf[:4])
-            if len(self.cmd_buf) < 4 + n:
-                break
-            msg = json.loads(self.cmd_buf[4 : 4 + n])
-            self.cmd_buf = self.cmd_buf[4 + n :]
+        return True
+
+    def _command(self):
+        """The next complete command in the buffer, parsed, or None."""
+        if len(self.cmd_buf) < 4:
+            return None
+        (n,) = struct.unpack_from(">I", self.cmd_buf)
+        if len(self.cmd_buf) < 4 + n:
+            return None
+        msg = json.loads(self.cmd_buf[4 : 4 + n])
+        del self.cmd_buf[: 4 + n]
+        return msg
+
+    def read_commands(self):
+        """While a job runs: take the ``stop`` commands that have arrived."""
+        self._fill()
+        while (msg := self._command()) is not None:
             if isinstance(msg, dict) and isinstance(msg.get("stop"), int):
                 self.stops.add(msg["stop"])
+            else:
+                raise RuntimeError("a command other than stop arrived while a job ran")
+
+    def next_job(self):
+        """Wait for the host's next job; None when it closes stdin. Stops still arriving for the
+        last job's programs come before it and are dropped."""
+        while True:
+            msg = self._command()
+            if msg is None:
+                if self.closed:
+                    return None
+                select.select([self.inp], [], [])
+                self._fill()
+                continue
+            if isinstance(msg, dict) and "programs" in msg:
+                return msg
 
     def run_one(self, n, index, task, code, wall, harness, seccomp, wire, meter, nproc):
         """Run one program; returns its end event (without ``tainted``)."""
@@ -587,22 +622,30 @@ class Server:
             "secs": round(time.monotonic() - t0, 4),
         }
 
-    def serve(self):
-        job = self.job
-        harness = _load(job["harness"])
-        seccomp = _load("seccomp.py")
-        wire = _load("wire.py")
-        seccomp.program()  # no table for this machine: refuse before any program runs
+    def serve(self, job):
+        """Run one job's programs; 0 when all are over and the server is fit for another job, 3
+        when a program tainted it (reported in that program's end event)."""
+        self.job = job
+        self.stops = set()
+        if self.modules is None:
+            harness = _load(job["harness"])
+            seccomp = _load("seccomp.py")
+            self.modules = (job["harness"], harness, seccomp, _load("wire.py"))
+            seccomp.program()  # no table for this machine: refuse before any program runs
+        name, harness, seccomp, wire = self.modules
+        if job["harness"] != name:
+            raise RuntimeError(f"a job for harness {job['harness']!r} sent to a server of {name!r}")
         tasks = job["tasks"]
         for task in tasks:
             harness.prepare(task)
-        gc.freeze()  # the tasks' inputs live as long as the server: no program's collections walk them
-        keep_paths = {f"{SCRATCH}/{name}" for name in os.listdir(SCRATCH)}
-        keep_paths |= {p for p in _mount_points() if p.startswith(SCRATCH + "/")}
-        state = guarded_state()
+        gc.freeze()  # the tasks' inputs live as long as the job: no program's collections walk them
+        if self.start is None:
+            keep_paths = {f"{SCRATCH}/{name}" for name in os.listdir(SCRATCH)}
+            keep_paths |= {p for p in _mount_points() if p.startswith(SCRATCH + "/")}
+            self.start = (keep_paths, guarded_state(), None if self.pid1 else _ipc_ids())
+        keep_paths, state, ipc_before = self.start
         me = os.getpid()
         meter = Meter(me, _status_kb("self", "RssAnon:"), self.pid1)
-        ipc_before = None if self.pid1 else _ipc_ids()
         self.frame(b"R", 0, 0, json.dumps({"pid1": self.pid1}).encode())
         for n, (index, task_number, code, wall) in enumerate(job["programs"]):
             nproc = None
@@ -628,6 +671,8 @@ class Server:
             self.frame(b"E", index, end["lines"], json.dumps(end).encode())
             if tainted:
                 return 3
+        self.job = None
+        gc.unfreeze()  # the next job's tasks replace these
         return 0
 
 
@@ -688,7 +733,15 @@ def main():
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        return Server(job, inp, out, pid1).serve()
+        server = Server(inp, out, pid1)
+        while job is not None:
+            rc = server.serve(job)
+            if rc:
+                return rc
+            job = None  # its tasks go before the next job's arrive
+            server.frame(b"D")
+            job = server.next_job()
+        return 0
     except Exception as exc:  # noqa: BLE001 - reported to the host, which raises VerifierError
         msg = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4000]
         try:

@@ -19,16 +19,22 @@ program writes. So:
   sandbox dies twice, or a sandbox that cannot start twice, is a ``VerifierError``: faults stop
   the run, they are never written as verdicts;
 - a server that reports itself tainted after a program (the program changed state the next one
-  would inherit) ends there; the programs after it get a fresh server.
+  would inherit) ends there; the programs after it get a fresh server;
+- a server that ends a job cleanly may take the caller's next batch (``Servers``), up to the
+  programs one sandbox may hold (``sandbox.batch_size``): batches are the unit of scheduling
+  (small, so that workers end together), sandboxes the unit of isolation, and a sandbox's start
+  costs as much as a dozen programs' own run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import selectors
 import struct
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -49,6 +55,7 @@ SERVER_FILES = {name: Path(mod.__file__).read_bytes() for name, mod in
 ISOLATED = ("-I", "-S", "-B")  # no environment, no user site, no site-packages unless the task adds them, no bytecode
 CONTROL_CAP = 1 << 16  # bytes of a server frame that is not a program's line
 SILENCE_SECONDS = 60.0  # the host kills a server that says nothing this long beyond a program's own wall clock
+LEASE_SECONDS = 14400.0  # a kept server's CPU backstop (``SandboxLimits.wall_seconds``): the programs' wall clocks it may still serve
 _noted: set[str] = set()
 
 
@@ -163,24 +170,98 @@ class _Served:
     died: int | None  # the program that was running when the server ended
     fault: str  # why the server ended early ("" when it did not)
     started_any: bool
+    kept: bool = False  # the server was a kept one (``Servers``), not started for this batch
 
 
-def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program]) -> list[Any]:
+@dataclass
+class _Live:
+    """A fork server that ended its last job cleanly and waits for another."""
+
+    spawned: Spawned
+    box: SandboxLimits  # what its sandbox was started with
+    harness: Harness
+    served: int  # programs it has run
+    wall_left: float  # of ``box.wall_seconds``: the programs' wall clocks it may still be given
+
+
+class Servers:
+    """Fork servers kept between the batches of one run, so that a batch need not start a sandbox.
+
+    A server is handed to one batch at a time (any thread) and kept only while it fits the next:
+    the same backend and harness, limits that hold the new job (memory, processes, scratch), and
+    no more than ``per_sandbox`` programs over its life (``sandbox.batch_size``; 1 gives every
+    program a sandbox of its own). A server that ended with a fault, was tainted, or whose job
+    ended any other way than cleanly is never kept. ``close`` (or the ``with`` block's end) stops
+    the idle ones; every server started is stopped by then.
+    """
+
+    def __init__(self, per_sandbox: int) -> None:
+        self.per_sandbox = max(1, int(per_sandbox))
+        self._idle: list[_Live] = []
+        self._lock = threading.Lock()
+        self.started = 0  # sandboxes started (for tests and measurements)
+
+    def __enter__(self) -> Servers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def take(self, harness: Harness, box: SandboxLimits, programs: int) -> _Live | None:
+        """An idle server that can run ``programs`` more programs under ``box``, or None."""
+        with self._lock:
+            for i, live in enumerate(self._idle):
+                if ((live.harness.name, live.harness.source) == (harness.name, harness.source)  # caps travel in the job
+                        and live.served + programs <= self.per_sandbox
+                        and box.wall_seconds <= live.wall_left and box.memory_mb <= live.box.memory_mb
+                        and (box.max_processes, box.scratch_mb, box.max_file_bytes)
+                        == (live.box.max_processes, live.box.scratch_mb, live.box.max_file_bytes)):
+                    return self._idle.pop(i)
+        return None
+
+    def count_start(self) -> None:
+        with self._lock:
+            self.started += 1
+
+    def give(self, live: _Live) -> None:
+        """Keep ``live`` for a later batch, or stop it when it has served its share."""
+        if live.served >= self.per_sandbox:
+            live.spawned.close()
+            return
+        with self._lock:
+            self._idle.append(live)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for live in idle:
+            live.spawned.close()
+
+
+def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program],
+                 servers: Servers | None = None) -> list[Any]:
     """The outcome of every program, run in as few sandboxes as the programs allow.
 
     ``limits``: one program's caps (``memory_mb``, ``max_processes``) and the sandbox's scratch and
-    file sizes; the sandbox as a whole gets room for the server beside them.
+    file sizes; the sandbox as a whole gets room for the server beside them. ``servers``: where a
+    server that ends this batch cleanly is kept for the caller's next one (None: every batch
+    starts its own sandboxes and stops them).
     """
     note_once(sandbox.notes())
     outcomes: dict[int, Any] = {}
     failures: Counter[int] = Counter()
     start_failures = 0
+    rerun: set[int] = set()  # programs that ran when their server died: alone, in a sandbox of their own
     queue: list[list[int]] = [list(range(len(programs)))] if programs else []
     while queue:
         group = queue.pop(0)
-        served = _serve(sandbox, limits, harness, [programs[i] for i in group])
+        alone = len(group) == 1 and group[0] in rerun
+        served = _serve(sandbox, limits, harness, [programs[i] for i in group], None if alone else servers)
         for j, outcome in served.outcomes.items():
             outcomes[group[j]] = outcome
+        if not served.started_any and served.fault and served.kept:
+            queue.insert(0, group)  # a kept server that ended between jobs: the batch starts a fresh one
+            continue
         if not served.started_any and served.fault:
             start_failures += 1
             if start_failures > 1:
@@ -194,6 +275,7 @@ def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, prog
                 if failures[i] > 1:
                     raise VerifierError(f"the {sandbox.name} sandbox ended twice while a program ran alone in it: {served.fault} "
                                        f"(the program ends: {programs[i].code[-300:]!r})")
+            rerun.add(i)
             queue.insert(0, [i])  # alone: a verdict never depends on the programs that shared a sandbox
         rest = [group[j] for j in served.unreached]
         if rest:
@@ -203,8 +285,10 @@ def run_programs(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, prog
     return [outcomes[i] for i in range(len(programs))]
 
 
-def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program]) -> _Served:
-    """One fork server over ``programs``; see ``run_programs`` for what happens to each."""
+def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: list[Program],
+           servers: Servers | None = None) -> _Served:
+    """One fork server over ``programs`` (a kept one from ``servers`` where one fits, else a new
+    sandbox); see ``run_programs`` for what happens to each."""
     task_of: dict[int, int] = {}
     tasks: list[str] = []
     for prog in programs:
@@ -220,8 +304,6 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
         "total_cap": harness.total_cap,
         "nproc": bool(sandbox.nproc_private),
     }
-    files = {**SERVER_FILES, harness.name: harness.source}
-    argv = [sandbox.python, *ISOLATED, "forkserver.py"]
     rest = json.dumps(job, ensure_ascii=True)
     payload = (rest[:-1] + ', "tasks": [' + ", ".join(tasks) + "]}").encode("ascii")
     server_mb = 1024 + 8 * (len(payload) >> 20)  # the server holds the tasks (several times their JSON) beside a program
@@ -233,14 +315,37 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
         scratch_mb=int(limits.scratch_mb),
         max_file_bytes=int(limits.max_file_bytes),
     )
+    live = servers.take(harness, box, len(programs)) if servers is not None and len(payload) < 1 << 32 else None
+    reused = live is not None
+    if live is not None:
+        frame = struct.pack(">I", len(payload)) + payload  # the next job, as a command after the last one's "D"
+        live.served += len(programs)
+        live.wall_left -= box.wall_seconds
+    else:
+        if servers is not None:
+            box = dataclasses.replace(box, wall_seconds=max(box.wall_seconds, LEASE_SECONDS))
+        files = {**SERVER_FILES, harness.name: harness.source}
+        argv = [sandbox.python, *ISOLATED, "forkserver.py"]
+        try:
+            spawned = sandbox.spawn(argv, files=files, limits=box)
+        except OSError as exc:
+            return _Served({}, list(range(len(programs))), None, f"could not start: {exc}", False)
+        if servers is not None:
+            servers.count_start()
+        live = _Live(spawned, box, harness, len(programs), box.wall_seconds - (sum(p.wall for p in programs) + 60.0))
+        frame = struct.pack(">Q", len(payload)) + payload
+    loop = _Loop(live.spawned, programs, harness, frame)
+    kept = False
     try:
-        spawned = sandbox.spawn(argv, files=files, limits=box)
-    except OSError as exc:
-        return _Served({}, list(range(len(programs))), None, f"could not start: {exc}", False)
-    try:
-        return _Loop(spawned, programs, harness, struct.pack(">Q", len(payload)) + payload).run()
+        served = loop.run()
+        served.kept = reused
+        kept = servers is not None and loop.job_done and not served.fault and not loop.pending
+        return served
     finally:
-        spawned.close()
+        if kept:
+            servers.give(live)  # type: ignore[union-attr]
+        else:
+            live.spawned.close()
 
 
 class _Loop:
@@ -263,6 +368,7 @@ class _Loop:
         self.last_event = time.monotonic()
         self.oom_before: int | None = None
         self.fault = ""
+        self.job_done = False  # the server said "D": every program is over and it waits for another job
 
     def send_stop(self, index: int) -> None:
         msg = json.dumps({"stop": index}).encode()
@@ -333,7 +439,7 @@ class _Loop:
         while len(self.buf) >= HEADER.size:
             kind, p, k, n = HEADER.unpack_from(self.buf)
             cap = self.harness.line_cap + 16 if kind == b"L" else CONTROL_CAP
-            if kind not in (b"R", b"S", b"L", b"E", b"F") or n > cap:
+            if kind not in (b"R", b"S", b"L", b"E", b"F", b"D") or n > cap:
                 self.fault = f"malformed frame from the fork server (kind {kind!r}, {n} bytes)"
                 return False
             if len(self.buf) < HEADER.size + n:
@@ -354,6 +460,12 @@ class _Loop:
             return True
         if kind == b"F":
             self.fault = payload.decode("utf-8", "replace")[:2000]
+            return False
+        if kind == b"D":
+            if self.current is not None or self.next_index != len(self.programs) or self.buf:
+                self.fault = "the fork server ended a job before its programs"
+            else:
+                self.job_done = True
             return False
         if kind == b"S":
             if self.current is not None or p != self.next_index:

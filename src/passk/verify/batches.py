@@ -33,6 +33,14 @@ R = TypeVar("R")
 
 TAIL_SHARE = 2  # a batch holds at most 1 / (TAIL_SHARE * workers) of the programs left ...
 TAIL_MIN = 4  # ... or this many programs, whichever is more (within ``batch_size``)
+BATCH_PROGRAMS = 32  # programs in one batch at most, however many a sandbox may hold
+
+
+def batch_programs(per_sandbox: int) -> int:
+    """The ``batch_size`` of a run's queue: ``BATCH_PROGRAMS``, or fewer when a sandbox may hold
+    fewer (``sandbox.batch_size``). A batch is the unit of scheduling; a fork server goes on from
+    one batch to the next (``passk.sandbox.session.Servers``) until it has run ``per_sandbox``."""
+    return max(1, min(int(per_sandbox), BATCH_PROGRAMS))
 
 
 class BatchQueue(Generic[T]):

@@ -31,7 +31,7 @@ from passk.benchmarks.evalplus.prepare import test_inputs
 from passk.errors import DataError
 from passk.sandbox import wire
 from passk.sandbox.base import Sandbox
-from passk.sandbox.session import Harness, Program, run_programs as run_in_sandboxes, step_limits
+from passk.sandbox.session import Harness, Program, Servers, run_programs as run_in_sandboxes, step_limits
 from passk.sandbox.settings import SandboxSettings
 
 HARNESS_NAME = "harness_evalplus.py"
@@ -120,9 +120,11 @@ class TaskPlan:
                           self.plus_start, self.line_cap, self.texts, self.float_expected, self.by_bytes)
 
 
-def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]]) -> list[Outcome]:
+def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[TaskPlan, str]],
+                 servers: Servers | None = None) -> list[Outcome]:
     """Outcomes of (problem plan, program) entries, all in one batch (fresh sandboxes only where
-    ``passk.sandbox.session`` needs them); an empty program is ``no_answer`` without running."""
+    ``passk.sandbox.session`` needs them; ``servers``: fork servers kept between the run's batches);
+    an empty program is ``no_answer`` without running."""
     out: list[Outcome | None] = [None] * len(entries)
     site = tuple(getattr(sandbox, "site_packages", ()) or ())
     todo = [i for i, (_, prog) in enumerate(entries) if prog.strip()]
@@ -133,7 +135,7 @@ def run_programs(sandbox: Sandbox, settings: SandboxSettings, entries: list[tupl
         plans = [entries[i][0] for i in todo]
         harness = Harness(HARNESS_NAME, HARNESS_SOURCE, max(p.line_cap for p in plans), max(p.total_cap for p in plans))
         programs = [Program(entries[i][0].task_text(site), entries[i][1], entries[i][0].wall, entries[i][0].judge) for i in todo]
-        for i, outcome in zip(todo, run_in_sandboxes(sandbox, settings.limits(max(p.wall for p in plans)), harness, programs)):
+        for i, outcome in zip(todo, run_in_sandboxes(sandbox, settings.limits(max(p.wall for p in plans)), harness, programs, servers)):
             out[i] = outcome
     return [o for o in out if o is not None]
 

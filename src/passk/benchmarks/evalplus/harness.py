@@ -104,13 +104,14 @@ class _Sink:
 
 
 def prepare(task):
-    """Once per fork server: decode the inputs, make numpy importable, allow huge integers."""
+    """Once per task a fork server takes: decode the inputs, make numpy importable, allow huge integers."""
     global _wire
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("passk_wire_for_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py"))
-    _wire = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(_wire)
+    if _wire is None:  # once per server (a server may serve several jobs)
+        spec = importlib.util.spec_from_file_location("passk_wire_for_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py"))
+        _wire = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_wire)
     task["inputs"] = _wire.decode(task["inputs"])
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)

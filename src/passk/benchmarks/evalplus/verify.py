@@ -18,8 +18,9 @@ from passk.benchmarks.evalplus.groundtruth import load_groundtruth
 from passk.errors import ConfigError, DataError
 from passk.prompts import prompt_prefill
 from passk.records.verdicts import verdict_row
+from passk.sandbox.session import Servers
 from passk.sandbox.settings import SandboxSettings, make_sandbox
-from passk.verify.batches import BatchQueue, run_batches
+from passk.verify.batches import BatchQueue, batch_programs, run_batches
 from passk.verify.family import VerifyContext
 from passk.verify.programs import opening_fence
 
@@ -66,16 +67,17 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     seconds = batch_seconds([plans[k[0]] for k in unique], workers)
     chunks = []
     for pid, keys_ in by_problem.items():
-        size = batch_size_for(plans[pid], int(settings.batch_size), seconds)
+        size = batch_size_for(plans[pid], batch_programs(settings.batch_size), seconds)
         chunks += [[(plans[pid], k) for k in keys_[i : i + size]] for i in range(0, len(keys_), size)]
     chunks.sort(key=chunk_cost, reverse=True)
-    queue = BatchQueue(chunks, int(settings.batch_size), workers, seconds, chunk_cost)
+    queue = BatchQueue(chunks, batch_programs(settings.batch_size), workers, seconds, chunk_cost)
 
-    def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], Outcome]]:
-        got = run_programs(sandbox, settings, [(plan, programs[unique[k]]) for plan, k in batch])
-        return [(k, v) for (_, k), v in zip(batch, got)]
+    with Servers(settings.batch_size) as servers:  # a server goes on to the next batch, up to batch_size programs
+        def one(batch: list[tuple[TaskPlan, tuple[str, str]]]) -> list[tuple[tuple[str, str], Outcome]]:
+            got = run_programs(sandbox, settings, [(plan, programs[unique[k]]) for plan, k in batch], servers)
+            return [(k, v) for (_, k), v in zip(batch, got)]
 
-    verdicts = dict(run_batches(queue, workers, one))
+        verdicts = dict(run_batches(queue, workers, one))
     return [
         verdict_row(s, verdicts[k].status, extracted=prog, detail=verdicts[k].detail, base_passed=verdicts[k].base_passed, tests="base+plus")
         for s, k, prog in zip(samples, keys, programs)

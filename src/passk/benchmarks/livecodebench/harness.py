@@ -179,11 +179,12 @@ _wire = None
 
 
 def prepare(task):
-    """Once per fork server: load the wire encoder, set LCB's interpreter-wide limits."""
+    """Once per task a fork server takes: load the wire encoder (once), set LCB's interpreter-wide limits."""
     global _wire
-    spec = importlib.util.spec_from_file_location("passk_wire_for_lcb", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py"))
-    _wire = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(_wire)
+    if _wire is None:  # once per server (a server may serve several jobs)
+        spec = importlib.util.spec_from_file_location("passk_wire_for_lcb", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py"))
+        _wire = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_wire)
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(INT_DIGITS)
     for p in task.get("site", ()):

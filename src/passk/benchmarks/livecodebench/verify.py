@@ -30,9 +30,9 @@ from passk.errors import DataError
 from passk.prompts import prompt_prefill, prompt_thinks
 from passk.records.verdicts import verdict_row
 from passk.sandbox.base import Sandbox
-from passk.sandbox.session import Harness, Program, run_programs, step_limits
+from passk.sandbox.session import Harness, Program, Servers, run_programs, step_limits
 from passk.sandbox.settings import SandboxSettings, make_sandbox
-from passk.verify.batches import BatchQueue, run_batches
+from passk.verify.batches import BatchQueue, batch_programs, run_batches
 from passk.verify.family import VerifyContext
 from passk.verify.programs import FENCE, last_fenced_block, opening_fence, reasoning_program, restore_prefill
 
@@ -121,8 +121,10 @@ class ProblemPlan:
         return LcbJudge(self.expected, self.call_based)
 
 
-def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[ProblemPlan, str]], memory_mb: int) -> list[Outcome]:
-    """Outcomes of (problem plan, program) entries through fork servers (``passk.sandbox.session``)."""
+def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[ProblemPlan, str]], memory_mb: int,
+              servers: Servers | None = None) -> list[Outcome]:
+    """Outcomes of (problem plan, program) entries through fork servers (``passk.sandbox.session``;
+    ``servers``: those kept between a run's batches)."""
     plans = [plan for plan, _ in entries]
     biggest = max(p.input_bytes for p in plans)
     limits = settings.limits(max(p.wall for p in plans), memory_mb=int(memory_mb),
@@ -132,7 +134,7 @@ def run_batch(sandbox: Sandbox, settings: SandboxSettings, entries: list[tuple[P
     spec = Harness(HARNESS_NAME, HARNESS_SOURCE, max(p.line_cap for p in plans), max(p.total_cap for p in plans))
     site = tuple(getattr(sandbox, "site_packages", ()) or ())
     programs = [Program(plan.task(site), code, plan.wall, plan.judge) for plan, code in entries]
-    return run_programs(sandbox, limits, spec, programs)
+    return run_programs(sandbox, limits, spec, programs, servers)
 
 
 # ----------------------------------------------------------------------------- shards
@@ -189,13 +191,14 @@ def verify(problems: Mapping[str, dict[str, Any]], samples: list[dict[str, Any]]
     plans = {pid: ProblemPlan(problems[pid], timeout) for pid in {k[0] for k in jobs}}
     # programs in problem order, batches filled in that order (a problem's programs together, small
     # problems sharing) and cut as workers free up (``passk.verify.batches``)
-    queue = BatchQueue([[key] for key in sorted(jobs, key=lambda k: k[0])], int(settings.batch_size), int(ctx.workers))
+    queue = BatchQueue([[key] for key in sorted(jobs, key=lambda k: k[0])], batch_programs(settings.batch_size), int(ctx.workers))
 
-    def work(batch: list[tuple[str, str]]) -> list[tuple[tuple[str, str], Outcome]]:
-        got = run_batch(box, settings, [(plans[pid], code) for pid, code in batch], memory_mb)
-        return list(zip(batch, got))
+    with Servers(settings.batch_size) as servers:  # a server goes on to the next batch, up to batch_size programs
+        def work(batch: list[tuple[str, str]]) -> list[tuple[tuple[str, str], Outcome]]:
+            got = run_batch(box, settings, [(plans[pid], code) for pid, code in batch], memory_mb, servers)
+            return list(zip(batch, got))
 
-    outcomes = dict(run_batches(queue, int(ctx.workers), work))
+        outcomes = dict(run_batches(queue, int(ctx.workers), work))
     rows = []
     for sample, code, why in zip(samples, extracted, why_none):
         status, detail = outcomes[(sample["problem_id"], code)] if code.strip() else (NO_CODE[0], why)
