@@ -459,16 +459,15 @@ class Server:
                 data = data[os.write(self.out, data):]
 
     def _fill(self):
-        """Read what stdin has (up to 1 MB); False at its end."""
+        """Read what stdin has (up to 1 MB); ``closed`` at its end."""
         try:
             chunk = os.read(self.inp, 1 << 20)
         except BlockingIOError:
-            return True
+            return
         if not chunk:
             self.closed = True
-            return False
+            return
         self.cmd_buf += chunk
-        return True
 
     def _command(self):
         """The next complete command in the buffer, parsed, or None."""

@@ -307,8 +307,9 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
     rest = json.dumps(job, ensure_ascii=True)
     payload = (rest[:-1] + ', "tasks": [' + ", ".join(tasks) + "]}").encode("ascii")
     server_mb = 1024 + 8 * (len(payload) >> 20)  # the server holds the tasks (several times their JSON) beside a program
+    need = sum(p.wall for p in programs) + 60.0  # the job's share of a server's CPU backstop
     box = SandboxLimits(
-        wall_seconds=sum(p.wall for p in programs) + 60.0,
+        wall_seconds=need,
         memory_mb=int(limits.memory_mb) + server_mb,
         max_processes=int(limits.max_processes),
         max_output_bytes=harness.total_cap,
@@ -320,7 +321,7 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
     if live is not None:
         frame = struct.pack(">I", len(payload)) + payload  # the next job, as a command after the last one's "D"
         live.served += len(programs)
-        live.wall_left -= box.wall_seconds
+        live.wall_left -= need
     else:
         if servers is not None:
             box = dataclasses.replace(box, wall_seconds=max(box.wall_seconds, LEASE_SECONDS))
@@ -332,7 +333,7 @@ def _serve(sandbox: Sandbox, limits: SandboxLimits, harness: Harness, programs: 
             return _Served({}, list(range(len(programs))), None, f"could not start: {exc}", False)
         if servers is not None:
             servers.count_start()
-        live = _Live(spawned, box, harness, len(programs), box.wall_seconds - (sum(p.wall for p in programs) + 60.0))
+        live = _Live(spawned, box, harness, len(programs), box.wall_seconds - need)
         frame = struct.pack(">Q", len(payload)) + payload
     loop = _Loop(live.spawned, programs, harness, frame)
     kept = False
