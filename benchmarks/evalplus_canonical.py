@@ -36,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="passk-canon-"))
     work.mkdir(parents=True, exist_ok=True)
-    probs_path, gt = work / "problems.jsonl", work / "gt.json.gz"
+    probs_path, gt = work / "problems.jsonl", work / "gt.jsonl.zst"
     E.prepare(args.bench, {"dataset": args.bench}, str(DATA), probs_path)
     if args.exclude:
         write_jsonl(probs_path, [p for p in read_jsonl(probs_path) if p["id"] not in set(args.exclude)])

@@ -346,7 +346,7 @@ def real(args: argparse.Namespace) -> None:
             ratio = times[("evalplus", phase)] / times[("passk", phase)]
             summary.append((round(dup * 100), phase, times[("passk", phase)], times[("evalplus", phase)], ratio))
         if args.floor:
-            gt_path = next(cache.glob("*.json.gz"))
+            gt_path = next(cache.glob("*.jsonl.zst"))
             from passk.benchmarks.evalplus import groundtruth as G
 
             canon = sum(sum(e["base_time"]) + sum(e["plus_time"]) for e in G.read_groundtruth(gt_path)["tasks"].values())
@@ -426,7 +426,7 @@ def main() -> None:
     from passk.io import read_jsonl, write_jsonl
 
     probs = work / "problems.jsonl"
-    gt = work / "gt.json.gz"
+    gt = work / "gt.jsonl.zst"
     E.prepare(args.bench, {"dataset": args.bench}, str(DATA), probs)
     excl = set(args.exclude)
     if excl:

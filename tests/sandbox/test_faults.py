@@ -79,7 +79,7 @@ def _problems(tmp_path, canonical: str, plus: list) -> str:
 def test_a_canonical_solution_that_raises_stops_the_ground_truth(tmp_path):
     problems = _problems(tmp_path, "    if a == 3:\n        raise ValueError('bad')\n    return a + b\n", [[3, 4]])
     with pytest.raises(DataError, match="canonical solution of Toy/0 failed on its plus input 0: ValueError: bad"):
-        compute_groundtruth(problems, tmp_path / "gt.json.gz", {"memory_mb": 512})
+        compute_groundtruth(problems, tmp_path / "gt.jsonl.zst", {"memory_mb": 512})
 
 
 @needs_bwrap
@@ -89,7 +89,7 @@ def test_only_inputs_beyond_the_limits_are_dropped_and_each_is_listed(tmp_path, 
     monkeypatch.setattr(G, "RECORD_TEST_SECONDS", 2.0)
     canonical = "    import time\n    if a == 99:\n        time.sleep(30)\n    return a + b\n"  # beyond the (shortened) limit
     problems = _problems(tmp_path, canonical, [[3, 4], [99, 0], [5, 6]])
-    out = tmp_path / "gt.json.gz"
+    out = tmp_path / "gt.jsonl.zst"
     compute_groundtruth(problems, out, {"memory_mb": 512})
     gt = read_groundtruth(out)
     entry = gt["tasks"]["Toy/0"]
@@ -114,7 +114,7 @@ def test_inputs_beyond_the_limits_are_skipped_without_running_input_by_input(tmp
     monkeypatch.setattr(G, "run_programs", counting)
     canonical = "    if a == 99:\n        raise MemoryError\n    return a + b\n"  # what an output too big to hold raises
     problems = _problems(tmp_path, canonical, [[3, 4], [99, 0], [99, 1], [5, 6], [1, 1], [99, 2]])
-    out = tmp_path / "gt.json.gz"
+    out = tmp_path / "gt.jsonl.zst"
     compute_groundtruth(problems, out, {"memory_mb": 512})
     entry = read_groundtruth(out)["tasks"]["Toy/0"]
     assert entry["plus"] == [7, 11, 2] and entry["plus_kept"] == [0, 3, 4] and len(entry["plus_time"]) == 3
@@ -138,7 +138,7 @@ def test_an_output_over_the_record_cap_is_dropped_while_it_streams(tmp_path, mon
     canonical = ("    from itertools import product\n    if a in (50, 99):\n"
                  "        return list(product('ab', repeat=b))[:10000 if a == 50 else 400000]\n    return a + b\n")
     problems = _problems(tmp_path, canonical, [[3, 4], [99, 19], [50, 14], [5, 6]])
-    out = tmp_path / "gt.json.gz"
+    out = tmp_path / "gt.jsonl.zst"
     t0 = time.monotonic()
     compute_groundtruth(problems, out, {"memory_mb": 512})
     assert time.monotonic() - t0 < 60

@@ -86,6 +86,39 @@ def test_long_outputs_stream_and_a_line_broken_off_is_a_wrong_output():
 
 
 @needs_bwrap
+def test_a_program_that_closes_its_output_is_still_timed_and_seen_to_exit():
+    """After a program's output closes, the server waits for its exit on a pidfd (no polling): one
+    that goes on running is still stopped at its time limit, one that exits is seen at once. Many
+    short outputs (framed in batches, one write per read) are each judged as before."""
+    plan = _plan()
+    programs = {
+        "closes_then_loops": "import os\ndef add(a, b):\n    os.closerange(0, 1 << 16)\n    while True:\n        pass\n",
+        "closes_then_exits": "import os\ndef add(a, b):\n    os.closerange(0, 1 << 16)\n    os._exit(0)\n",
+        "correct": PROGRAMS["correct"],
+    }
+    t0 = time.monotonic()
+    got = C.run_programs(make_sandbox(SETTINGS), SETTINGS, [(plan, code) for code in programs.values()])
+    statuses = dict(zip(programs, (g.status for g in got)))
+    assert statuses == {"closes_then_loops": "timeout", "closes_then_exits": "runtime_error", "correct": "correct"}, got
+    assert time.monotonic() - t0 < 30  # the loop ends at its limit (a few seconds), not the server's lease
+    if hasattr(os, "pidfd_open"):
+        watch = forkserver._exit_watch(os.getpid())
+        assert watch is not None
+        os.close(watch)
+    # 3,000 tests: their short outputs reach the host in batches of frames; each is still judged
+    n = 3000
+    many = {"id": "Toy/2", "question": "def add(a, b):\n", "tests": {"dataset": "humaneval", "entry_point": "add", "atol": 0,
+            "base_input": [[i, 1] for i in range(n)], "plus_input": [[1, 1]]}}
+    gt = {"base": [i + 1 for i in range(n)], "plus": [2], "base_time": [0.0] * n, "plus_time": [0.0]}
+    plan = C.TaskPlan(many, gt, SETTINGS)
+    wrong_at = {"correct": PROGRAMS["correct"], "wrong_last_base": f"def add(a, b):\n    return a + b + (a == {n - 1})\n",
+                "wrong_plus": "def add(a, b):\n    return a + b + (a == b == 1)\n", "correct_again": PROGRAMS["correct"]}
+    got = C.run_programs(make_sandbox(SETTINGS), SETTINGS, [(plan, code) for code in wrong_at.values()])
+    assert [g.status for g in got] == ["correct", "wrong", "wrong", "correct"], got
+    assert f"base input {n - 1}" in got[1].detail or str(n - 1) in got[1].detail, got[1]
+
+
+@needs_bwrap
 def test_batch_size_one_never_shares_a_sandbox(monkeypatch):
     from passk.benchmarks.evalplus import verify as V
 
@@ -105,7 +138,7 @@ def _gt_file() -> str:
     import json
     import tempfile
 
-    path = os.path.join(tempfile.mkdtemp(), "gt.json.gz")
+    path = os.path.join(tempfile.mkdtemp(), "gt.jsonl.zst")
     with gzip.open(path, "wt") as fh:
         json.dump({"meta": {}, "tasks": {"Toy/0": GT}}, fh)
     return path

@@ -68,7 +68,7 @@ def test_second_call_reuses_the_cache_and_changes_rebuild(tmp_path: Path, one_pr
     assert len(builds) == 1 and builds[0].parent == cache and builds[0].is_file()
     assert "ground truth: cache built" in capsys.readouterr().err
     stamp = builds[0].stat().st_mtime_ns
-    key = json.loads(builds[0].with_name(builds[0].name.removesuffix(".json.gz") + ".key.json").read_text())
+    key = json.loads(builds[0].with_name(builds[0].name.removesuffix(".jsonl.zst") + ".key.json").read_text())
     assert key["benchmark"] == "humaneval_plus" and key["machine"]["cores"] and key["limits"]["backend"] == "process"
 
     assert _verify(tmp_path, data, first)[0]["status"] == "correct"
@@ -109,7 +109,7 @@ def test_build_only_fills_the_cache_that_verification_then_hits(tmp_path: Path, 
 def test_explicit_groundtruth_file_is_built_once_then_reused(tmp_path: Path, one_problem: tuple[Path, dict[str, Any]],
                                                               builds: list[Path]) -> None:
     data, first = one_problem
-    gt = tmp_path / "gt.json.gz"
+    gt = tmp_path / "gt.jsonl.zst"
     _verify(tmp_path, data, first, "--groundtruth", str(gt), "--groundtruth-cache", str(tmp_path / "unused"))
     _verify(tmp_path, data, first, "--groundtruth", str(gt), "--groundtruth-cache", str(tmp_path / "unused"))
     assert builds == [gt] and not (tmp_path / "unused").exists()
@@ -158,7 +158,7 @@ def _entry(value: int) -> dict[str, Any]:
 
 
 def test_per_task_layout_reads_only_the_tasks_asked_for(tmp_path: Path) -> None:
-    path = tmp_path / "gt.json.gz"
+    path = tmp_path / "gt.jsonl.zst"
     with open(path, "wb") as fh:
         evalplus_groundtruth.write_groundtruth(fh, {"problems": "p"}, {"A/0": _entry(1), "B/1": _entry(5), "C/2": _entry(9)})
     whole = evalplus_groundtruth.read_groundtruth(path)
@@ -168,7 +168,7 @@ def test_per_task_layout_reads_only_the_tasks_asked_for(tmp_path: Path) -> None:
     offset, length = f.index["B/1"]
     data = bytearray(path.read_bytes())
     data[f.data_start + offset + 10 : f.data_start + offset + length - 8] = b"\0" * (length - 18)
-    spoiled = tmp_path / "spoiled.json.gz"
+    spoiled = tmp_path / "spoiled.jsonl.zst"
     spoiled.write_bytes(bytes(data))
     got = evalplus_groundtruth.load_groundtruth(str(spoiled), ["A/0", "C/2", "Z/9"])
     assert sorted(got) == ["A/0", "C/2"] and got["C/2"]["plus"] == [10] and got["A/0"]["texts"] == [b"1", b"2"]
@@ -177,10 +177,21 @@ def test_per_task_layout_reads_only_the_tasks_asked_for(tmp_path: Path) -> None:
     assert sorted(evalplus_groundtruth.load_groundtruth(str(path))) == ["A/0", "B/1", "C/2"]
 
 
+def _gzip_layout(path: Path, fmt: int, entry: dict[str, Any], lines: list[str] | None = None) -> None:
+    """A file of an older gzip layout: format 3 (the task's member one JSON object) or 4 (its lines)."""
+    text = "\n".join(lines) + "\n" if lines is not None else json.dumps(entry, sort_keys=True) + "\n"
+    blob = gzip.compress(text.encode())
+    with open(path, "wb") as fh:
+        fh.write(gzip.compress((json.dumps({"meta": {"format": fmt}, "index": {"A/0": [0, len(blob)]}}) + "\n").encode()))
+        fh.write(blob)
+
+
 def test_outputs_are_lines_of_text_read_as_such(tmp_path: Path) -> None:
-    """Format 4 keeps each output's encoding as one line of JSON text, with evalplus's is_floats and
-    the NaN flag per output: a verify job parses none of them; format 3 files load to the same."""
+    """Format 5 keeps each output's encoding as one line of JSON text, with evalplus's is_floats and
+    the NaN flag per output: a verify job parses none of them; format 4 and 3 files load to the same."""
     import math
+
+    import zstandard
 
     from passk.sandbox import wire
 
@@ -188,23 +199,40 @@ def test_outputs_are_lines_of_text_read_as_such(tmp_path: Path) -> None:
                wire.encode([math.nan] * 20), 10**30]
     entry = {"base": outputs[:3], "plus": outputs[3:], "base_time": [0.1] * 3,
              "plus_time": [0.1] * 6, "base_bytes": [1] * 3, "plus_bytes": [1] * 6}
-    new, old = tmp_path / "gt4.json.gz", tmp_path / "gt3.json.gz"
+    new, gz4, gz3 = tmp_path / "gt5.jsonl.zst", tmp_path / "gt4.json.gz", tmp_path / "gt3.json.gz"
     with open(new, "wb") as fh:
         evalplus_groundtruth.write_groundtruth(fh, {}, {"A/0": entry})
-    with open(old, "wb") as fh:  # the format-3 layout: each task's member one JSON object
-        header_blob = gzip.compress((json.dumps(entry, sort_keys=True) + "\n").encode())
-        fh.write(gzip.compress((json.dumps({"meta": {"format": 3}, "index": {"A/0": [0, len(header_blob)]}}) + "\n").encode()))
-        fh.write(header_blob)
-    assert gzip.decompress(new.read_bytes()).decode().splitlines()[2:] == [wire.dumps(v) for v in outputs]
+    with zstandard.ZstdDecompressor().stream_reader(new.read_bytes(), read_across_frames=True) as r:
+        lines = r.read().decode().splitlines()  # what zstdcat shows: the header, the task's head, its outputs
+    assert lines[2:] == [wire.dumps(v) for v in outputs]
+    _gzip_layout(gz4, 4, entry, lines[1:])
+    _gzip_layout(gz3, 3, entry)
     assert evalplus_groundtruth.read_groundtruth(new)["tasks"]["A/0"] == entry
-    a = evalplus_groundtruth.load_groundtruth(str(new))["A/0"]
-    b = evalplus_groundtruth.load_groundtruth(str(old))["A/0"]
-    for got in (a, b):
+    assert evalplus_groundtruth.read_groundtruth(gz4)["tasks"]["A/0"] == entry
+    for path in (new, gz4, gz3):
+        got = evalplus_groundtruth.load_groundtruth(str(path))["A/0"]
         assert got["texts"] == [wire.dumps(v).encode() for v in outputs]
         assert got["floats"] == [True, True, False, False, True, True, False, True, False]
         assert got["by_bytes"] == [True, True, True, True, False, True, True, False, True]
         assert list(got["base"]) == [1.5, [1.0, 2.0], [1, 2.0]] and got["plus"][3] == (1, [2, {3}])
         assert got["plus"][5] == 10**30 and len(got["plus"]) == 6
+
+
+def test_a_damaged_frame_is_an_error_not_other_outputs(tmp_path: Path) -> None:
+    """One flipped byte in a task's frame: its checksum catches it, whatever the byte decodes to."""
+    path = tmp_path / "gt.jsonl.zst"
+    with open(path, "wb") as fh:
+        evalplus_groundtruth.write_groundtruth(fh, {}, {"A/0": _entry(1), "B/1": _entry(5)})
+    f = evalplus_groundtruth._GroundTruthFile(path)
+    offset, length = f.index["B/1"]
+    for at in range(6, length):  # every byte after the frame's magic and header
+        data = bytearray(path.read_bytes())
+        data[f.data_start + offset + at] ^= 0x40
+        spoiled = tmp_path / f"spoiled{at}.jsonl.zst"
+        spoiled.write_bytes(bytes(data))
+        with pytest.raises(evalplus_groundtruth.DataError, match="unreadable ground truth"):
+            evalplus_groundtruth.load_groundtruth(str(spoiled), ["B/1"])
+        assert evalplus_groundtruth.load_groundtruth(str(spoiled), ["A/0"])["A/0"]["base"] == [1]
 
 
 def test_format_2_files_still_load(tmp_path: Path) -> None:

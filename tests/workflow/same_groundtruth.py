@@ -5,7 +5,7 @@
 kept and dropped inputs, and no drops beyond Mbpp/255's. ``groundtruth_differences`` says what is
 compared and why::
 
-    python tests/workflow/same_groundtruth.py A.json.gz B.json.gz [A2.json.gz B2.json.gz ...]
+    python tests/workflow/same_groundtruth.py A.jsonl.zst B.jsonl.zst [A2.jsonl.zst B2.jsonl.zst ...]
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def verify_inputs(wildcards):
         "problems": f"results/problems/{wildcards.bench}.jsonl",
     }
     if bench_family(wildcards.bench).groundtruth is not None:
-        inputs["groundtruth"] = f"results/groundtruth/{wildcards.bench}.json.gz"
+        inputs["groundtruth"] = f"results/groundtruth/{wildcards.bench}.jsonl.zst"
     return inputs
 
 

@@ -25,7 +25,7 @@ rule code_groundtruth:
     input:
         problems="results/problems/{bench}.jsonl",
     output:
-        "results/groundtruth/{bench}.json.gz",
+        "results/groundtruth/{bench}.jsonl.zst",
     params:
         sandbox=config.get("sandbox", {}),
         family=lambda wc: config["benchmarks"][wc.bench]["family"],

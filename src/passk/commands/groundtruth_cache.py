@@ -17,7 +17,7 @@ An entry is reused only when everything the ground truth depends on is the same;
 
 The cache root is ``--groundtruth-cache DIR``, else ``$PASSK_GROUNDTRUTH_CACHE``, else
 ``$XDG_CACHE_HOME/passk/groundtruth`` (``~/.cache/passk/groundtruth``). Each entry is one file,
-``<benchmark>-<key digest>.json.gz``, beside a ``.key.json`` naming the key in full. Writes are
+``<benchmark>-<key digest>.jsonl.zst``, beside a ``.key.json`` naming the key in full. Writes are
 atomic (temp file + rename, ``passk.io``); two builders of the same entry at once both build and
 the last rename wins: both wrote the same content, a reader never sees a partial file, and no lock
 is needed (locks are unreliable on the network file systems clusters share).
@@ -105,7 +105,7 @@ def cache_key(benchmark: str, data_sha256: str, settings: SandboxSettings) -> di
 def entry_path(root: Path, key: dict[str, Any]) -> Path:
     """The cache file of ``key`` under ``root``."""
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:24]
-    return root / f"{key['benchmark']}-{digest}.json.gz"
+    return root / f"{key['benchmark']}-{digest}{evalplus_groundtruth.SUFFIX}"
 
 
 def fetch(root: Path, key: dict[str, Any], build: Callable[[Path], None]) -> tuple[Path, bool]:
@@ -119,5 +119,5 @@ def fetch(root: Path, key: dict[str, Any], build: Callable[[Path], None]) -> tup
         return path, True
     root.mkdir(parents=True, exist_ok=True)
     build(path)
-    write_text(path.with_name(path.name.removesuffix(".json.gz") + ".key.json"), json.dumps(key, indent=1, sort_keys=True) + "\n")
+    write_text(path.with_name(path.name.removesuffix(evalplus_groundtruth.SUFFIX) + ".key.json"), json.dumps(key, indent=1, sort_keys=True) + "\n")
     return path, False

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import zstandard
+
 from passk.benchmarks.evalplus.execute import HARNESS_NAME, HARNESS_SOURCE, not_none_task
 from passk.benchmarks.evalplus.judge import ExpectedOutputs, RecordJudge, output_facts
 from passk.benchmarks.evalplus.prepare import PAYLOAD, program_of_canonical, test_inputs
@@ -35,16 +37,30 @@ log = logging.getLogger(__name__)
 
 _gt_cache: dict[str, _GroundTruthFile] = {}
 _gt_lock = threading.Lock()
-FORMAT = 4  # 4: outputs as lines of text (write_groundtruth); 3 (per task JSON) and 2 (one JSON object) are still read
+FORMAT = 5  # 5: zstd frames (write_groundtruth); the gzip layouts 4 (lines), 3 (per task JSON) and 2 (one object) are still read
 RECORD_TEST_SECONDS = 300.0  # one canonical call; beyond it the input is dropped (plus) or the ground truth stops (base)
 # An expected output over 256 MB encoded is dropped at the output cap, while it is being sent: a
 # program would have to make and send as much on every run of that test. Only Mbpp/255's plus input
 # 85 is (1.6 M tuples, 0.94 GB; evalplus fails its own canonical solution there); the largest kept
 # output of HumanEval+ and MBPP+ is Mbpp/255's 70 MB.
 RECORD_LINE_CAP = 1 << 28
-# gzip level of the file: HumanEval+'s 284 MB of JSON took 13.4 s at level 6 and 3.3 s at level 1,
-# for 86 against 90 MB; a cold `verify-code` waits for it.
-WRITE_LEVEL = 1
+# How the file is compressed: zstd level 3 with long-distance matching over a 128 MB window
+# (libzstd's default limit for decompressing). Expected outputs repeat long stretches (HumanEval/15's
+# 140 MB of outputs are mostly the same long strings), so HumanEval+'s 282 MB of lines become 8 MB
+# in 0.3 s, and decompress in 0.19 s. gzip at level 1 (format 4) made 90 MB in 3.3 s, and took
+# 1.2 s to decompress: a verify job waited for that before its first program ran.
+WRITE_LEVEL = 3
+WRITE_WINDOW_LOG = 27
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+SUFFIX = ".jsonl.zst"  # the name a ground-truth file ends in (any name is read: the first bytes tell the format)
+
+
+def _zstd_frame(data: bytes) -> bytes:
+    """One zstd frame of ``data``: its size in its header (``_GroundTruthFile`` decompresses it in one
+    call) and a checksum at its end (a damaged file is an error, never other expected outputs)."""
+    params = zstandard.ZstdCompressionParameters.from_level(WRITE_LEVEL, enable_ldm=True, window_log=WRITE_WINDOW_LOG,
+                                                            write_content_size=True, write_checksum=True)
+    return zstandard.ZstdCompressor(compression_params=params).compress(data)
 RECORD_BATCH = 8  # problems whose canonical runs share one fork server: a sandbox start costs ~0.13 s, a trivial problem less
 RECORDED = "_recorded"  # an entry's outputs as texts, with their flags, made while recording (not a key of the file)
 RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=RECORD_LINE_CAP, total_cap=3 << 30)
@@ -170,14 +186,14 @@ def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | o
 
 
 def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> None:
-    """The per-task layout (format 4): a gzip file, one gzip member per task after a header member.
+    """The per-task layout (format 5): zstd frames, one per task after a header frame.
 
-    The first member is the line ``{"meta": ..., "index": {task_id: [offset, length]}}``; then one
-    member per task (``offset`` bytes after the first member): a line ``{"entry": <the entry but
+    The first frame is the line ``{"meta": ..., "index": {task_id: [offset, length]}}``; then one
+    frame per task (``offset`` bytes after the first frame): a line ``{"entry": <the entry but
     its outputs>, "n_base": <base outputs>, "floats": [...], "nans": [...]}`` (the indexes of the
     outputs evalplus's ``is_floats`` holds for, and of those with a NaN), then one line per output,
-    base then plus: its encoding's JSON text, exactly as ``wire.dumps`` writes it. ``zcat`` shows it
-    all. A verify job decompresses only the members of its tasks (``load_groundtruth``) and parses no
+    base then plus: its encoding's JSON text, exactly as ``wire.dumps`` writes it. ``zstdcat`` shows
+    it all. (Format 4 was the same lines in gzip members.) A verify job decompresses only the frames of its tasks (``load_groundtruth``) and parses no
     output: a program's line is matched against the expected line's bytes, and an output is decoded
     only when a program's differs (``ExpectedOutputs``).
 
@@ -196,12 +212,12 @@ def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[
         head = {"entry": entry, "n_base": n_base, "floats": [i for i, f in enumerate(recorded["floats"]) if f],
                 "nans": [i for i, f in enumerate(recorded["nans"]) if f]}
         text = "\n".join([json.dumps(head, sort_keys=True), *recorded["texts"]]) + "\n"
-        blob = gzip.compress(text.encode("ascii"), compresslevel=WRITE_LEVEL, mtime=0)
+        blob = _zstd_frame(text.encode("ascii"))
         index[tid] = [offset, len(blob)]
         offset += len(blob)
         blobs.append(blob)
     header = json.dumps({"meta": {**meta, "format": FORMAT}, "index": index}, sort_keys=True) + "\n"
-    fh.write(gzip.compress(header.encode("utf-8"), compresslevel=WRITE_LEVEL, mtime=0))
+    fh.write(_zstd_frame(header.encode("utf-8")))
     for blob in blobs:
         fh.write(blob)
 
@@ -209,10 +225,11 @@ def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[
 class _GroundTruthFile:
     """One ground-truth file opened for reading: its header, and the tasks loaded so far.
 
-    Reads the per-task layouts by task: format 4 (``write_groundtruth``: outputs as lines of text)
-    and format 3 (each task one JSON object); and the single-object layout of format 2
-    (``{"meta", "tasks"}`` in one gzip member: older files, hand-made fixtures) whole. ``stamp``
-    (size, mtime) notices a file replaced since it was opened.
+    Reads the per-task layouts by task: format 5 (``write_groundtruth``: zstd frames, outputs as
+    lines of text), and in gzip members format 4 (the same lines) and format 3 (each task one JSON
+    object); and the single-object layout of format 2 (``{"meta", "tasks"}`` in one gzip member:
+    older files, hand-made fixtures) whole. ``stamp`` (size, mtime) notices a file replaced since
+    it was opened.
     """
 
     def __init__(self, path: Path) -> None:
@@ -221,12 +238,15 @@ class _GroundTruthFile:
         self.stamp = (st.st_size, st.st_mtime_ns)
         self.loaded: dict[str, dict[str, Any]] = {}
         with open(path, "rb") as fh:
-            first = zlib.decompressobj(wbits=31)  # gzip; stops at the end of the first member
+            self.zstd = fh.read(4) == ZSTD_MAGIC
+            fh.seek(0)
+            # zstd or gzip (formats 2-4); either stops at the end of the first frame or member
+            first = zstandard.ZstdDecompressor().decompressobj() if self.zstd else zlib.decompressobj(wbits=31)
             parts = []
             while not first.eof:
                 block = fh.read(1 << 20)
                 if not block:
-                    raise EOFError("truncated gzip member")
+                    raise EOFError("truncated first frame")
                 parts.append(first.decompress(block))
             self.data_start = fh.tell() - len(first.unused_data)
         header = json.loads(b"".join(parts))
@@ -243,7 +263,9 @@ class _GroundTruthFile:
         with open(self.path, "rb") as fh:
             fh.seek(self.data_start + offset)
             blob = fh.read(length)
-        return gzip.decompress(blob)
+        if len(blob) != length:
+            raise EOFError(f"{tid}: truncated")
+        return zstandard.ZstdDecompressor().decompress(blob) if self.zstd else gzip.decompress(blob)
 
     def _lines(self, tid: str) -> tuple[dict[str, Any], list[bytes]]:
         """Format 4: a task's head and its outputs' texts."""
@@ -301,7 +323,7 @@ class _GroundTruthFile:
     def tasks(self, ids: Iterable[str] | None) -> dict[str, dict[str, Any]]:
         wanted = self.ids() if ids is None else list(ids)
         todo = sorted((t for t in set(wanted) if t not in self.loaded and t in self.index), key=lambda t: -self.index[t][1])
-        if len(todo) > 1:  # zlib lets go of the GIL: the largest members (HumanEval/15's 147 MB) decompress side by side
+        if len(todo) > 1:  # zstd and zlib let go of the GIL: the largest tasks (HumanEval/15's 140 MB) decompress side by side
             with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
                 list(pool.map(self.load, todo))
         got = {tid: self.load(tid) for tid in wanted}
@@ -333,7 +355,7 @@ def load_groundtruth(path: str, ids: Iterable[str] | None = None) -> dict[str, A
             if f is None or f.stamp != (st.st_size, st.st_mtime_ns):
                 f = _gt_cache[key] = _GroundTruthFile(p)
             return f.tasks(list(ids) if ids is not None else None)
-        except (OSError, EOFError, ValueError, zlib.error) as exc:
+        except (OSError, EOFError, ValueError, zlib.error, zstandard.ZstdError) as exc:
             raise DataError(f"{p}: unreadable ground truth ({exc})") from None
 
 
