@@ -54,6 +54,10 @@ WRITE_WINDOW_LOG = 27
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 SUFFIX = ".jsonl.zst"  # the name a ground-truth file ends in (any name is read: the first bytes tell the format)
 
+RECORD_BATCH = 8  # problems whose canonical runs share one fork server: a sandbox start costs ~0.13 s, a trivial problem less
+RECORDED = "_recorded"  # an entry's outputs as texts, with their flags, made while recording (not a key of the file)
+RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=RECORD_LINE_CAP, total_cap=3 << 30)
+
 
 def _zstd_frame(data: bytes) -> bytes:
     """One zstd frame of ``data``: its size in its header (``_GroundTruthFile`` decompresses it in one
@@ -61,9 +65,6 @@ def _zstd_frame(data: bytes) -> bytes:
     params = zstandard.ZstdCompressionParameters.from_level(WRITE_LEVEL, enable_ldm=True, window_log=WRITE_WINDOW_LOG,
                                                             write_content_size=True, write_checksum=True)
     return zstandard.ZstdCompressor(compression_params=params).compress(data)
-RECORD_BATCH = 8  # problems whose canonical runs share one fork server: a sandbox start costs ~0.13 s, a trivial problem less
-RECORDED = "_recorded"  # an entry's outputs as texts, with their flags, made while recording (not a key of the file)
-RECORD = Harness(HARNESS_NAME, HARNESS_SOURCE, line_cap=RECORD_LINE_CAP, total_cap=3 << 30)
 
 
 def compute_groundtruth(problems_path: str | os.PathLike[str], out_path: str | os.PathLike[str], sandbox_cfg: dict[str, Any]) -> None:
@@ -193,9 +194,9 @@ def write_groundtruth(fh: BinaryIO, meta: dict[str, Any], tasks: dict[str, dict[
     its outputs>, "n_base": <base outputs>, "floats": [...], "nans": [...]}`` (the indexes of the
     outputs evalplus's ``is_floats`` holds for, and of those with a NaN), then one line per output,
     base then plus: its encoding's JSON text, exactly as ``wire.dumps`` writes it. ``zstdcat`` shows
-    it all. (Format 4 was the same lines in gzip members.) A verify job decompresses only the frames of its tasks (``load_groundtruth``) and parses no
-    output: a program's line is matched against the expected line's bytes, and an output is decoded
-    only when a program's differs (``ExpectedOutputs``).
+    it all. (Format 4 was the same lines in gzip members.) A verify job decompresses only the frames
+    of its tasks (``load_groundtruth``) and parses no output: a program's line is matched against the
+    expected line's bytes, and an output is decoded only when a program's differs (``ExpectedOutputs``).
 
     ``tasks``: entries as ``compute_groundtruth`` makes them (outputs encoded); what the recording
     already made (``RECORDED``: texts and flags) is used as is, else made here.
