@@ -81,7 +81,7 @@ def test_no_forgery_passes_now(tmp_path):
     sandbox_cfg = {"min_time_limit": 2.0, "startup_slack": 4.0, "timeout_per_task": 5.0, "memory_mb": 512}
     evalplus = [f for f in FORGERIES if not f[2].startswith("lcb")]
     lcb = [f for f in FORGERIES if f[2].startswith("lcb")]
-    gt = tmp_path / "gt.jsonl.zst"
+    gt = tmp_path / "gt.json.gz"  # a format-2 fixture (one gzip member)
     problems, tasks = {}, {}
     for key in {f[2] for f in evalplus}:
         dataset, entry, atol, base, plus, exp_base, exp_plus = PROBLEMS[key]

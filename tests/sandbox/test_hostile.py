@@ -143,7 +143,7 @@ def test_hostile_programs(tmp_path, listener, monkeypatch, backend_cfg, no_cgrou
     monkeypatch.setenv("PASSK_TEST_SECRET", "s3cret")
     if no_cgroup:
         monkeypatch.setattr(_cgroup, "_mode_cache", "none")
-    gt = tmp_path / "gt.jsonl.zst"
+    gt = tmp_path / "gt.json.gz"  # a format-2 fixture (one gzip member)
     with gzip.open(gt, "wt") as fh:
         json.dump({"meta": {}, "tasks": {"Toy/0": {"base": [3, 7], "plus": [5], "base_time": [0.0, 0.0], "plus_time": [0.0]}}}, fh)
     problem = {

@@ -138,7 +138,7 @@ def _gt_file() -> str:
     import json
     import tempfile
 
-    path = os.path.join(tempfile.mkdtemp(), "gt.jsonl.zst")
+    path = os.path.join(tempfile.mkdtemp(), "gt.json.gz")  # a format-2 fixture
     with gzip.open(path, "wt") as fh:
         json.dump({"meta": {}, "tasks": {"Toy/0": GT}}, fh)
     return path

@@ -574,23 +574,19 @@ class Server:
                         status = st
                 if status is not None:
                     break
-                # The pipe closes while the child is still exiting (unmapping a large heap takes
-                # milliseconds): wait for its exit itself, or a command, or the next check.
                 if exited is None:
                     time.sleep(0.002)
                     continue
-                limit = step_start + steps[lines] if lines < len(steps) else wall_end
-                ready, _, _ = select.select([exited] if self.closed else [exited, self.inp], [], [],
-                                            max(0.0, min(limit, wall_end, next_meter) - now))
-                if self.inp in ready:
-                    self.read_commands()
-                continue
             limit = step_start + steps[lines] if lines < len(steps) else wall_end
             wait = max(0.0, min(limit, wall_end, next_meter) - now)
-            watch = [rfd] if self.closed else [rfd, self.inp]
-            ready, _, _ = select.select(watch, [], [], wait)
+            # After its output closed, the child may still be exiting (unmapping a large heap takes
+            # milliseconds): then wait for its exit itself (the pidfd), or a command, or the next check.
+            source = exited if eof else rfd
+            ready, _, _ = select.select([source] if self.closed else [source, self.inp], [], [], wait)
             if self.inp in ready:
                 self.read_commands()
+            if eof:
+                continue
             if rfd not in ready:
                 if status is None:  # the child may be gone while a process it forked holds the pipe
                     got, st = os.waitpid(pid, os.WNOHANG)

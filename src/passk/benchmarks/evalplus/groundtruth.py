@@ -269,7 +269,7 @@ class _GroundTruthFile:
         return zstandard.ZstdDecompressor().decompress(blob) if self.zstd else gzip.decompress(blob)
 
     def _lines(self, tid: str) -> tuple[dict[str, Any], list[bytes]]:
-        """Format 4: a task's head and its outputs' texts."""
+        """Formats 4 and 5: a task's head and its outputs' texts."""
         lines = self._member(tid).split(b"\n")
         if lines[-1] == b"":
             lines.pop()
