@@ -230,12 +230,81 @@ def test_install_wraps_the_slow_steps_and_uninstall_restores_them() -> None:
     speedups.install()
     try:
         speedups.install()  # idempotent
-        assert speedups.installed() == ["create_parser", "parse", "parse_expr_cached", "parse_latex_cached", "solve", "sympy_symbolic_eq"]
+        assert speedups.installed() == ["create_parser", "parse", "parse_expr_cached", "parse_latex_cached", "parse_number",
+                                        "solve", "symmetric_difference", "sympy_compare_sets", "sympy_symbolic_eq"]
         assert worker.check_pair("\\frac{x+2}{7}", "\\frac{x}{7}+\\frac{2}{7}") == (True, "math-verify")
         assert worker.check_pair("x+1", "x+2") == (False, "math-verify: not equivalent")
     finally:
         speedups.uninstall()
     assert speedups.installed() == [] and grader.sympy_symbolic_eq is before
+
+
+_NUMBERS = ["0", "7", "0123", "000", "1,000", "12,345.5", "3.14159265358979323846264338327950288", "0.1", "007.50",
+            "123456789012345678901234567890", "100.0", "5 \\times 10^{-3}", "2.5\\pi", "x^{2.50}", "\\frac{1.5}{0.25}",
+            "1." + "0" * 60, "9" * 80, "\\sqrt{2.0}", "٣", "1.2.3", "0.", ".5"]
+
+
+def test_numbers_are_latex2sympys_numbers() -> None:
+    """latex2sympy's numbers built without sympy's parser are its numbers, to the precision."""
+    pytest.importorskip("math_verify")
+    plain = {s: _parsed(s) for s in _NUMBERS}
+    speedups.install()
+    try:
+        assert {s: _parsed(s) for s in _NUMBERS} == plain
+    finally:
+        speedups.uninstall()
+
+
+_SET_PAIRS = [
+    ("1,2,3", "3,2,1"), ("1,2,3", "1,2,4"), ("1,2", "1,2,3"), ("x,2", "2,x"), ("x,2", "2,x+1"), ("\\{1,2\\}", "\\{2,1\\}"),
+    ("(1,2),(3,4)", "(3,4),(1,2)"), ("(1,2),(3,4)", "(3,4),(1,5)"), ("(1,2),(3,4)", "(1,2,3),(3,4)"), ("(1,2)", "1,2"),
+    ("\\sqrt{2},\\frac{1}{2}", "0.5,\\sqrt{2}"), ("\\sqrt{2},\\frac{1}{2}", "0.5,1.41421"), ("2,-2", "\\pm2"),
+    ("f(x)=x,f(x)=-x", "f(x)=-x,f(x)=x"), ("[1,2],3", "3,[1,2]"), ("n,n+1", "n+1,n"), ("n!,2", "2,n!"), ("a,b", "b,a"),
+    ("\\frac{1}{3},\\frac{2}{3}", "0.333333,0.666667"), ("1,3", "1,3.0000001"), ("10^{100},1", "1,10^{100}+1"),
+]
+
+
+def test_set_comparisons_keep_math_verify_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sets proved apart skip sympy's symmetric difference; every verdict stays Math-Verify's."""
+    pytest.importorskip("math_verify")
+    from sympy import FiniteSet
+
+    plain = [worker.check_pair(g, a)[0] for g, a in _SET_PAIRS]
+    proved, computed = [], []
+    apart = speedups.sets_apart
+    monkeypatch.setattr(speedups, "sets_apart", lambda a, b: proved.append(apart(a, b)) or proved[-1])
+    speedups.install()
+    try:
+        real = speedups._installed["symmetric_difference"]
+        monkeypatch.setitem(speedups._installed, "symmetric_difference", lambda a, b: computed.append(1) or real(a, b))
+        assert [worker.check_pair(g, a)[0] for g, a in _SET_PAIRS] == plain
+        assert proved.count(True) >= 3 and proved.count(False) >= 3
+        assert len(computed) < len(proved)
+        one, two = FiniteSet(1, 2), FiniteSet(1, 3)
+        assert one.symmetric_difference(two) == FiniteSet(2, 3)  # outside a comparison: sympy's own
+    finally:
+        speedups.uninstall()
+    assert plain.count(True) >= 8 and plain.count(False) >= 8
+
+
+def test_sets_apart_only_where_no_symbol_values_make_them_equal() -> None:
+    pytest.importorskip("math_verify")
+    from sympy import FiniteSet, Interval, Symbol, Tuple, factorial
+
+    x, n = Symbol("x", real=True), Symbol("n", integer=True, positive=True)
+    assert speedups.sets_apart(FiniteSet(1, 2), FiniteSet(1, 3))
+    assert speedups.sets_apart(FiniteSet(1, 2), FiniteSet(1, 2, 3))
+    assert speedups.sets_apart(FiniteSet(Tuple(1, 2)), FiniteSet(Tuple(1, 3)))
+    assert speedups.sets_apart(FiniteSet(Tuple(1, 2)), FiniteSet(Tuple(1, 2, 3)))
+    assert speedups.sets_apart(FiniteSet(Tuple(1, 2)), FiniteSet(1, 2))
+    assert speedups.sets_apart(FiniteSet(x, 2), FiniteSet(2, x + 1))
+    assert not speedups.sets_apart(FiniteSet(x, 2), FiniteSet(2, x))
+    assert not speedups.sets_apart(FiniteSet(x, 2 * x), FiniteSet(2 * x, x))
+    assert not speedups.sets_apart(FiniteSet(1, 3), FiniteSet(1, 3 + 10**-9))  # too close to call
+    assert not speedups.sets_apart(FiniteSet(Interval(0, 1)), FiniteSet(Interval(0, 2)))  # not expressions
+    assert not speedups.sets_apart(FiniteSet(factorial(n), 2), FiniteSet(2, 3))  # an integer symbol: no point chosen
+    assert not speedups.sets_apart(Interval(0, 1), FiniteSet(1))
+    assert not speedups.sets_apart(FiniteSet(Symbol("z"), 1), FiniteSet(1, 2))  # a complex symbol: no point chosen
 
 
 # Strings that share a token shape (a gold and variants of it with other numbers, letters or

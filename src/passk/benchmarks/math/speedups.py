@@ -3,8 +3,8 @@
 Why: after the fast path for numbers (``fastpath``), what remains of math checking is Math-Verify
 parsing answers with its ANTLR LaTeX parser (milliseconds each) and, on wrong answers, sympy's
 ``simplify`` and ``solve`` (tens of milliseconds to seconds on the symbolic golds of Minerva,
-OlympiadBench and Omni-MATH; benchmarks/verify_math.py). ``install`` changes three things, in the
-checker worker process only (``passk.benchmarks.math.worker``), and leaves every other step of
+OlympiadBench and Omni-MATH; benchmarks/verify_math.py). ``install`` changes the steps below, in
+the checker worker process only (``passk.benchmarks.math.worker``), and leaves every other step of
 Math-Verify as it is:
 
 - *Two-stage parsing.* latex2sympy's ANTLR parser first runs in SLL prediction mode and, on any
@@ -46,6 +46,17 @@ Math-Verify as it is:
 - Math-Verify's own cache of parsed LaTeX keeps ``PARSE_CACHE_SIZE`` strings instead of 20: the
   same function of the same string, so answers that recur across problems (and golds met again)
   are parsed once per worker.
+- *Numbers without sympy's parser.* latex2sympy turns each number token into ``sympy.Number(text)``,
+  which runs sympy's Python-source parser (tokenise, transform, ``eval``: about 0.2 ms, a tenth of
+  a typical answer's parse) only to end in ``Integer(int(text))`` or ``Float(text)``. Plain digits
+  and digits with one decimal point get that call directly; any other text goes the long way.
+- *Sets that differ at a point.* Math-Verify's set comparison asks sympy whether the symmetric
+  difference of the two sets ``is_empty`` (sympy builds it from element-by-element complements,
+  milliseconds for a few symbolic elements) before comparing elements in order. When an element of
+  one finite set is, at one point, far from every element of the other (``sets_apart``: the
+  argument of the numeric refutation above, one point for all elements, tuples compared entry by
+  entry), the difference is not empty for every value of the symbols, so sympy could not have
+  said True; the comparison then gets a non-empty stand-in and goes on to the element comparison.
 
 They change how long Math-Verify takes, never what it says: ``tests/unit/test_math_fastpath.py``
 compares the worker's verdicts with plain Math-Verify's on every pair of the throughput workload.
@@ -56,6 +67,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -136,7 +148,11 @@ def _value(expr: Any, point: dict[Any, Any]) -> Any | None:
     float), or None when it is not a finite number."""
     import sympy  # worker-only dependency (see _hands_off)
 
-    value = (expr.subs(point) if point else expr).evalf(DIGITS)
+    if point:
+        # xreplace puts the numbers in, as subs would, at a fraction of its cost; subs only
+        # where a bound variable could share a free symbol's name.
+        expr = expr.subs(point) if expr.has(sympy.Subs, sympy.Lambda) else expr.xreplace(point)
+    value = expr.evalf(DIGITS)
     if not value.is_number or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
     real, imag = value.as_real_imag()
@@ -147,7 +163,7 @@ def _value(expr: Any, point: dict[Any, Any]) -> Any | None:
 
 def numerically_different(a: Any, b: Any) -> bool:
     """True when ``a - b`` is provably non-zero at a point (see the module docstring); False = unknown."""
-    from sympy import Expr, Integer, MatrixBase  # worker-only dependency (see _hands_off)
+    from sympy import Expr, MatrixBase  # worker-only dependency (see _hands_off)
 
     if not (isinstance(a, Expr) and isinstance(b, Expr)) or isinstance(a, MatrixBase) or isinstance(b, MatrixBase):
         return False
@@ -162,8 +178,7 @@ def numerically_different(a: Any, b: Any) -> bool:
         va, vb = _value(a, point), _value(b, point)
         if va is None or vb is None:
             return False
-        gap = abs(va - vb).evalf(DIGITS)
-        return bool(gap > REL_GAP * max(Integer(1), abs(va).evalf(DIGITS), abs(vb).evalf(DIGITS)))
+        return _far_apart(va, vb)
     except Exception:  # noqa: BLE001  anything sympy cannot evaluate or compare is left to simplify
         return False
 
@@ -172,6 +187,123 @@ def _symbolic_eq(a: Any, b: Any) -> bool:
     if numerically_different(a, b):
         return False
     return _installed["sympy_symbolic_eq"](a, b)
+
+
+def _far_apart(x: Any, y: Any) -> bool:
+    """Whether two ``_value`` numbers differ by more than ``REL_GAP`` of their size (and of 1)."""
+    from sympy import Integer  # worker-only dependency (see _hands_off)
+
+    gap = abs(x - y).evalf(DIGITS)
+    return bool(gap > REL_GAP * max(Integer(1), abs(x).evalf(DIGITS), abs(y).evalf(DIGITS)))
+
+
+def _leaves(element: Any) -> list[Any]:
+    """The expressions of a set element: itself, or the entries of a (nested) tuple."""
+    from sympy import Tuple  # worker-only dependency (see _hands_off)
+
+    return [leaf for entry in element.args for leaf in _leaves(entry)] if isinstance(element, Tuple) else [element]
+
+
+def _elements_far(x: Any, y: Any, value: dict[Any, Any]) -> bool:
+    """Whether two set elements differ at the point: two expressions far apart, an expression and a
+    tuple (never equal), tuples of other lengths, or tuples with one entry far from its peer."""
+    from sympy import Tuple  # worker-only dependency (see _hands_off)
+
+    if isinstance(x, Tuple) and isinstance(y, Tuple):
+        return len(x.args) != len(y.args) or any(_elements_far(p, q, value) for p, q in zip(x.args, y.args))
+    if isinstance(x, Tuple) or isinstance(y, Tuple):
+        return True
+    return _far_apart(value[x], value[y])
+
+
+def sets_apart(a: Any, b: Any) -> bool:
+    """True when two finite sets provably differ: an element of one is, at one point, far from
+    every element of the other (``numerically_different``'s argument, one point for all elements;
+    an element may be a tuple of expressions); False = unknown. Other elements (sets, relations,
+    matrices) leave it unknown."""
+    from sympy import Expr, FiniteSet, MatrixBase  # worker-only dependency (see _hands_off)
+
+    if not (isinstance(a, FiniteSet) and isinstance(b, FiniteSet)):
+        return False
+    leaves = [leaf for element in (*a.args, *b.args) for leaf in _leaves(element)]
+    if not all(isinstance(e, Expr) and not isinstance(e, MatrixBase) for e in leaves):
+        return False
+    try:
+        if any(e.has(*_hands_off()) for e in leaves):
+            return False
+        plain = {e: _without_undefined_functions(e) for e in leaves}
+        integers = any(e.has(*_integer_valued()) for e in plain.values())
+        point = _point(set().union(*(e.free_symbols for e in plain.values())), integers)
+        if point is None:
+            return False
+        value = {e: _value(p, point) for e, p in plain.items()}
+        if any(v is None for v in value.values()):
+            return False
+        return (any(all(_elements_far(x, y, value) for y in b.args) for x in a.args)
+                or any(all(_elements_far(y, x, value) for x in a.args) for y in b.args))
+    except Exception:  # noqa: BLE001  anything sympy cannot evaluate or compare is left to sympy
+        return False
+
+
+_APART: list[tuple[Any, Any]] = []  # the sets sets_apart proved different, while Math-Verify compares them
+
+
+def _compare_sets(gold: Any, pred: Any, *args: Any, **kwargs: Any) -> Any:
+    """Math-Verify's set comparison, told which symmetric difference it need not compute.
+
+    It compares ``gold`` and ``pred`` as sets, a side that is none taken as a one-element set."""
+    from sympy import FiniteSet, Set, Tuple  # worker-only dependency (see _hands_off)
+
+    a = gold if isinstance(gold, (Set, Tuple)) else FiniteSet(gold)
+    b = pred if isinstance(pred, (Set, Tuple)) else FiniteSet(pred)
+    apart = sets_apart(a, b)
+    if apart:
+        _APART.append((a, b))
+    try:
+        return _installed["sympy_compare_sets"](gold, pred, *args, **kwargs)
+    finally:
+        if apart:
+            _APART.pop()
+
+
+def _symmetric_difference(self: Any, other: Any) -> Any:
+    """``A Δ B``, or for two sets ``_compare_sets`` proved different a stand-in that is not empty.
+
+    Math-Verify asks only whether the difference ``is_empty``; sympy would answer True only for sets
+    equal for every value of their symbols, which two sets apart at one point are not. So the
+    answer it acts on (not True) is the same, without sympy's element-by-element complements.
+    (Nothing in sympy calls this method; only ``_compare_sets``'s two sets get the stand-in.)"""
+    if _APART:
+        a, b = _APART[-1]
+        if (self is a or self == a) and (other is b or other == b):
+            from sympy import FiniteSet, S  # worker-only dependency (see _hands_off)
+
+            return FiniteSet(S.Zero)
+    return _installed["symmetric_difference"](self, other)
+
+
+_INTEGER = re.compile(r"[0-9]{1,4000}\Z")
+_DECIMAL = re.compile(r"[0-9]{1,4000}\.[0-9]{1,4000}\Z")
+
+
+def _parse_number(self: Any, text: str) -> Any:
+    """latex2sympy's number, without sympy's expression parser.
+
+    latex2sympy hands the digits to ``sympy.Number(text)``, which parses them as Python source
+    (``sympify``: tokenise, transform, ``eval``; 0.2 ms each), and ends in ``Integer(int)`` for
+    digits and ``Float(text)`` for digits with a decimal point. Those two shapes get that call
+    here directly (leading zeros dropped, as latex2sympy drops them); anything else goes the
+    long way."""
+    digits = text.replace(",", "")
+    if _INTEGER.match(digits):
+        from sympy import Integer  # worker-only dependency (see _hands_off)
+
+        return Integer(int(digits))
+    if _DECIMAL.match(digits):
+        from sympy import Float  # worker-only dependency (see _hands_off)
+
+        return Float(digits)
+    return _installed["parse_number"](self, text)
 
 
 _SOLVED: OrderedDict[tuple[Any, frozenset[Any]], tuple[bool, Any]] = OrderedDict()
@@ -354,9 +486,14 @@ def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
     from math_verify import parser as mv_parser
 
     parser_class = getattr(latex2sympy2, "_Latex2Sympy", None)
-    out: list[tuple[Any, str, Callable[..., Any]]] = [(grader, "sympy_symbolic_eq", _symbolic_eq), (grader, "solve", _solve)]
+    from sympy.sets import sets
+
+    out: list[tuple[Any, str, Callable[..., Any]]] = [(grader, "sympy_symbolic_eq", _symbolic_eq), (grader, "solve", _solve),
+                                                      (grader, "sympy_compare_sets", _compare_sets),
+                                                      (sets.Set, "symmetric_difference", _symmetric_difference)]
     if parser_class is not None:
-        out += [(parser_class, "create_parser", _create_parser), (parser_class, "parse", _two_stage_parse)]
+        out += [(parser_class, "create_parser", _create_parser), (parser_class, "parse", _two_stage_parse),
+                (parser_class, "parse_number", _parse_number)]
     for name in ("parse_latex_cached", "parse_expr_cached"):
         cached = _installed.get(name) or getattr(mv_parser, name, None)
         if cached is not None and hasattr(cached, "__wrapped__"):

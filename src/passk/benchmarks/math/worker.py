@@ -19,6 +19,7 @@ past its budget (``MathCheckPool``). Math-Verify's own SIGALRM timeouts are swit
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -55,18 +56,31 @@ def _strip_percent(s: str) -> str:
     return s.replace("\\%", "").replace("%", "").strip()
 
 
+PARSED_CACHE_SIZE = 8192  # answer strings; a worker meets each gold again with every answer to it
+
+
+@functools.lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _parse(boxed: str) -> list[Any]:
+    """Math-Verify's parse of one string, kept: it is a function of the string alone, and its
+    extraction regexes and normalisation cost about 0.2 ms before the LaTeX parse's own cache is
+    even asked (a parse cut short by the CPU budget raises, and is not kept)."""
+    from math_verify import parse  # a worker-only dependency (about a second to import)
+
+    return parse(boxed, parsing_timeout=None)  # type: ignore[arg-type,no-any-return]
+
+
 def check_pair(gold: str, pred: str) -> tuple[bool, str]:
     """Math-Verify equivalence of two *extracted, normalised* answers, gold first.
 
     A second attempt with percent signs removed from both sides accepts "50\\%" for a gold of "50"
     (MATH asks "what percent" and stores the bare number); Math-Verify alone reads "50\\%" as 0.5.
     """
-    from math_verify import parse, verify  # a worker-only dependency (about a second to import)
+    from math_verify import verify  # a worker-only dependency (about a second to import)
 
-    g = parse(_wrap(gold), parsing_timeout=None)  # type: ignore[arg-type]
+    g = _parse(_wrap(gold))
     if not g:
         return False, "gold unparseable"
-    p = parse(_wrap(pred), parsing_timeout=None)  # type: ignore[arg-type]
+    p = _parse(_wrap(pred))
     if not p:
         return False, "answer unparseable"
     if verify(g, p, timeout_seconds=None):
@@ -74,8 +88,7 @@ def check_pair(gold: str, pred: str) -> tuple[bool, str]:
     if "%" in gold or "%" in pred:
         g2, p2 = _strip_percent(gold), _strip_percent(pred)
         if g2 and p2:
-            gp = parse(_wrap(g2), parsing_timeout=None)  # type: ignore[arg-type]
-            pp = parse(_wrap(p2), parsing_timeout=None)  # type: ignore[arg-type]
+            gp, pp = _parse(_wrap(g2)), _parse(_wrap(p2))
             if gp and pp and verify(gp, pp, timeout_seconds=None):
                 return True, "math-verify (percent stripped)"
     return False, "math-verify: not equivalent"
