@@ -161,24 +161,32 @@ def _value(expr: Any, point: dict[Any, Any]) -> Any | None:
     return value
 
 
-def numerically_different(a: Any, b: Any) -> bool:
-    """True when ``a - b`` is provably non-zero at a point (see the module docstring); False = unknown."""
+def _values_at_one_point(exprs: list[Any]) -> list[Any] | None:
+    """Each expression's ``_value`` at one point for all of them (see the module docstring), or
+    None when one of them is left to sympy: not a plain expression, unevaluated calculus or a
+    piecewise expression, no point its symbols allow, or a value that is no finite number.
+    Undefined functions get their stand-ins; integer-valued functions anywhere make the point one
+    of positive integers. Raises whatever sympy raises (callers leave such cases to sympy)."""
     from sympy import Expr, MatrixBase  # worker-only dependency (see _hands_off)
 
-    if not (isinstance(a, Expr) and isinstance(b, Expr)) or isinstance(a, MatrixBase) or isinstance(b, MatrixBase):
-        return False
+    if not all(isinstance(e, Expr) and not isinstance(e, MatrixBase) for e in exprs):
+        return None
+    if any(e.has(*_hands_off()) for e in exprs):
+        return None
+    plain = [_without_undefined_functions(e) for e in exprs]
+    integers = any(e.has(*_integer_valued()) for e in plain)
+    point = _point(set().union(*(e.free_symbols for e in plain)), integers)
+    if point is None:
+        return None
+    values = [_value(e, point) for e in plain]
+    return None if any(v is None for v in values) else values
+
+
+def numerically_different(a: Any, b: Any) -> bool:
+    """True when ``a - b`` is provably non-zero at a point (see the module docstring); False = unknown."""
     try:
-        if a.has(*_hands_off()) or b.has(*_hands_off()):
-            return False
-        a, b = _without_undefined_functions(a), _without_undefined_functions(b)
-        integers = a.has(*_integer_valued()) or b.has(*_integer_valued())
-        point = _point(a.free_symbols | b.free_symbols, integers)
-        if point is None:
-            return False
-        va, vb = _value(a, point), _value(b, point)
-        if va is None or vb is None:
-            return False
-        return _far_apart(va, vb)
+        values = _values_at_one_point([a, b])
+        return values is not None and _far_apart(*values)
     except Exception:  # noqa: BLE001  anything sympy cannot evaluate or compare is left to simplify
         return False
 
@@ -221,24 +229,16 @@ def sets_apart(a: Any, b: Any) -> bool:
     every element of the other (``numerically_different``'s argument, one point for all elements;
     an element may be a tuple of expressions); False = unknown. Other elements (sets, relations,
     matrices) leave it unknown."""
-    from sympy import Expr, FiniteSet, MatrixBase  # worker-only dependency (see _hands_off)
+    from sympy import FiniteSet  # worker-only dependency (see _hands_off)
 
     if not (isinstance(a, FiniteSet) and isinstance(b, FiniteSet)):
         return False
-    leaves = [leaf for element in (*a.args, *b.args) for leaf in _leaves(element)]
-    if not all(isinstance(e, Expr) and not isinstance(e, MatrixBase) for e in leaves):
-        return False
+    leaves = list(dict.fromkeys(leaf for element in (*a.args, *b.args) for leaf in _leaves(element)))
     try:
-        if any(e.has(*_hands_off()) for e in leaves):
+        values = _values_at_one_point(leaves)
+        if values is None:
             return False
-        plain = {e: _without_undefined_functions(e) for e in leaves}
-        integers = any(e.has(*_integer_valued()) for e in plain.values())
-        point = _point(set().union(*(e.free_symbols for e in plain.values())), integers)
-        if point is None:
-            return False
-        value = {e: _value(p, point) for e, p in plain.items()}
-        if any(v is None for v in value.values()):
-            return False
+        value = dict(zip(leaves, values))
         return (any(all(_elements_far(x, y, value) for y in b.args) for x in a.args)
                 or any(all(_elements_far(y, x, value) for x in a.args) for y in b.args))
     except Exception:  # noqa: BLE001  anything sympy cannot evaluate or compare is left to sympy
@@ -275,7 +275,7 @@ def _symmetric_difference(self: Any, other: Any) -> Any:
     (Nothing in sympy calls this method; only ``_compare_sets``'s two sets get the stand-in.)"""
     if _APART:
         a, b = _APART[-1]
-        if (self is a or self == a) and (other is b or other == b):
+        if self == a and other == b:  # sympy's == is True at once for the same object
             from sympy import FiniteSet, S  # worker-only dependency (see _hands_off)
 
             return FiniteSet(S.Zero)
@@ -485,9 +485,9 @@ def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
     from math_verify import grader
     from math_verify import parser as mv_parser
 
-    parser_class = getattr(latex2sympy2, "_Latex2Sympy", None)
     from sympy.sets import sets
 
+    parser_class = getattr(latex2sympy2, "_Latex2Sympy", None)
     out: list[tuple[Any, str, Callable[..., Any]]] = [(grader, "sympy_symbolic_eq", _symbolic_eq), (grader, "solve", _solve),
                                                       (grader, "sympy_compare_sets", _compare_sets),
                                                       (sets.Set, "symmetric_difference", _symmetric_difference)]

@@ -56,10 +56,7 @@ def _strip_percent(s: str) -> str:
     return s.replace("\\%", "").replace("%", "").strip()
 
 
-PARSED_CACHE_SIZE = 8192  # answer strings; a worker meets each gold again with every answer to it
-
-
-@functools.lru_cache(maxsize=PARSED_CACHE_SIZE)
+@functools.lru_cache(maxsize=speedups.PARSE_CACHE_SIZE)  # a worker meets each gold again with every answer
 def _parse(boxed: str) -> list[Any]:
     """Math-Verify's parse of one string, kept: it is a function of the string alone, and its
     extraction regexes and normalisation cost about 0.2 ms before the LaTeX parse's own cache is
