@@ -8,7 +8,8 @@ first ``LIMIT`` problems of each, their golds and model-like variants) and on ra
 - ``fastpath.decide``, which decides pairs of numbers, closed forms (``3\\sqrt{5}``), letters
   assigned a number (``x=5``) and lists of numbers in the parent without Math-Verify;
 - the worker's ``speedups`` (two-stage SLL/LL parsing, parses replayed per token shape, the
-  numeric refutation before ``simplify``, the cache of solved gold equations), on every pair the
+  numeric refutation before ``simplify``, the cache of solved gold equations, sets told apart at a
+  point, equations told apart by their first linear solutions), on every pair the
   fast path leaves to Math-Verify; and the replayed parses, string by string, against latex2sympy.
 
 Any disagreement fails. ~2-4 min on 2 cores (most of it plain Math-Verify on symbolic answers);
@@ -23,6 +24,7 @@ import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -231,7 +233,8 @@ def test_install_wraps_the_slow_steps_and_uninstall_restores_them() -> None:
     try:
         speedups.install()  # idempotent
         assert speedups.installed() == ["create_parser", "parse", "parse_expr_cached", "parse_latex_cached", "parse_number",
-                                        "solve", "symmetric_difference", "sympy_compare_sets", "sympy_symbolic_eq"]
+                                        "solve", "symmetric_difference", "sympy_compare_sets", "sympy_solve_and_compare",
+                                        "sympy_symbolic_eq"]
         assert worker.check_pair("\\frac{x+2}{7}", "\\frac{x}{7}+\\frac{2}{7}") == (True, "math-verify")
         assert worker.check_pair("x+1", "x+2") == (False, "math-verify: not equivalent")
     finally:
@@ -274,15 +277,16 @@ def test_set_comparisons_keep_math_verify_verdicts(monkeypatch: pytest.MonkeyPat
     apart = speedups.sets_apart
     monkeypatch.setattr(speedups, "sets_apart", lambda a, b: proved.append(apart(a, b)) or proved[-1])
     speedups.install()
+    real = speedups._installed["symmetric_difference"]  # put back before uninstall (not monkeypatch: its undo comes after)
+    speedups._installed["symmetric_difference"] = lambda a, b: computed.append(1) or real(a, b)
     try:
-        real = speedups._installed["symmetric_difference"]
-        monkeypatch.setitem(speedups._installed, "symmetric_difference", lambda a, b: computed.append(1) or real(a, b))
         assert [worker.check_pair(g, a)[0] for g, a in _SET_PAIRS] == plain
         assert proved.count(True) >= 3 and proved.count(False) >= 3
         assert len(computed) < len(proved)
         one, two = FiniteSet(1, 2), FiniteSet(1, 3)
         assert one.symmetric_difference(two) == FiniteSet(2, 3)  # outside a comparison: sympy's own
     finally:
+        speedups._installed["symmetric_difference"] = real
         speedups.uninstall()
     assert plain.count(True) >= 8 and plain.count(False) >= 8
 
@@ -305,6 +309,84 @@ def test_sets_apart_only_where_no_symbol_values_make_them_equal() -> None:
     assert not speedups.sets_apart(FiniteSet(factorial(n), 2), FiniteSet(2, 3))  # an integer symbol: no point chosen
     assert not speedups.sets_apart(Interval(0, 1), FiniteSet(1))
     assert not speedups.sets_apart(FiniteSet(Symbol("z"), 1), FiniteSet(1, 2))  # a complex symbol: no point chosen
+
+
+# Equations Math-Verify ends up solving (their two sides differ): Minerva's and OlympiadBench's
+# golds against model-like variants, equal ones among them (``2x=y`` against ``x=y/2``), and
+# equations whose solutions ``solve`` rewrites afterwards (Floats, derivatives it cannot invert).
+_EQUATION_PAIRS = [
+    ("x^{\\prime}+\\frac{r}{V}x-rc=0", "x^{\\prime}+\\frac{r}{V}x-rc=1"),
+    ("x^{\\prime}+\\frac{r}{V}x-rc=0", "-x^{\\prime}+\\frac{r}{V}x-rc=0"),
+    ("y^{\\prime}+ry-rx(t)=0", "y^{\\prime}+ry-rx(t)=3"), ("m=2^{n-2}+1", "m=3^{n-2}+1"),
+    ("5x-7y+11z+4=0", "6x-7y+11z+4=0"), ("5x-7y+11z+4=0", "10x-14y+22z+8=0"), ("2x=y", "x=\\frac{y}{2}"),
+    ("a+b=c", "c-b=a"), ("x^2+y^2=1", "x^2+y^2=2"), ("x^2+y^2=1", "2x^2+2y^2=2"), ("xy=1", "y=\\frac{1}{x}"),
+    ("X_{d}=125-1.25P", "X_{d}=225-1.25P"), ("I\\frac{d\\omega}{dt}+2B\\omega=T", "I\\frac{d\\omega}{dt}+3B\\omega=T"),
+    ("f(x)=2x", "f(x)=3x"), ("k=n+1", "-k=n+1"), ("a\\sin\\theta=b", "b=a\\sin\\theta"), ("a\\sin\\theta=b", "a\\cos\\theta=b"),
+]
+
+
+def _equation(latex: str) -> Any:
+    from math_verify import parse
+
+    return parse("\\boxed{" + latex + "}", parsing_timeout=None)[0]  # type: ignore[arg-type]
+
+
+def test_first_linear_is_in_what_solve_returns() -> None:
+    """``first_linear``'s ``{s: v}`` is the one dict with key ``s`` in ``solve``'s answer; None where solve rewrites."""
+    pytest.importorskip("math_verify")
+    from sympy import solve
+
+    told = 0
+    for gold, answer in _EQUATION_PAIRS:
+        for text in (gold, answer):
+            eq = _equation(text)
+            found = speedups.first_linear(eq, eq.free_symbols)
+            if found is None:
+                continue
+            told += 1
+            s, v = found
+            with_s = [d for d in solve(eq, eq.free_symbols) if s in d]
+            assert with_s == [{s: v}], text
+    assert told >= 20
+    for text in ("X_{d}=125-1.25P", "I\\frac{d\\omega}{dt}+2B\\omega=T", "x=5"):  # Floats, a Dummy, one symbol
+        eq = _equation(text)
+        assert speedups.first_linear(eq, eq.free_symbols) is None, text
+
+
+def test_equation_comparisons_keep_math_verify_verdicts() -> None:
+    """Equations whose first linear solutions differ skip both solves; every verdict stays Math-Verify's."""
+    pytest.importorskip("math_verify")
+    plain = [worker.check_pair(g, a)[0] for g, a in _EQUATION_PAIRS]
+    speedups.install()
+    solved: list[int] = []
+    real = speedups._installed["sympy_solve_and_compare"]
+    speedups._installed["sympy_solve_and_compare"] = lambda *a: solved.append(1) or real(*a)
+    try:
+        assert [worker.check_pair(g, a)[0] for g, a in _EQUATION_PAIRS] == plain
+        assert 5 <= len(solved) <= len(_EQUATION_PAIRS) - 5  # both ways taken
+    finally:
+        speedups._installed["sympy_solve_and_compare"] = real
+        speedups.uninstall()
+    assert plain.count(True) >= 4 and plain.count(False) >= 8
+
+
+def test_an_equation_sympy_cannot_solve_for_every_symbol_ends_at_its_first_linear_solution() -> None:
+    """Minerva's pendulum equation against its variant: ``solve`` spends seconds failing on ``t`` (5 CPU s
+    budget: a timeout). The first linear solutions (for the same symbol) differ, so the answer is
+    the False that Math-Verify gives when it runs to the end."""
+    pytest.importorskip("math_verify")
+    gold = "ml\\ddot{\\theta}(t)-mg\\sin\\theta(t)=f(t)\\cos\\theta(t)"
+    answer = "-" + gold
+    g, a = _equation(gold), _equation(answer)
+    first = speedups.first_linear(g, g.free_symbols), speedups.first_linear(a, a.free_symbols)
+    assert first[0] is not None and first[1] is not None and first[0][0] == first[1][0]
+    assert worker.check_pair(gold, answer) == (False, "math-verify: not equivalent")  # plain: runs to the end
+    speedups.install()
+    try:
+        with worker.cpu_budget(2.0):  # well under what the two solves take
+            assert worker.check_pair(gold, answer) == (False, "math-verify: not equivalent")
+    finally:
+        speedups.uninstall()
 
 
 # Strings that share a token shape (a gold and variants of it with other numbers, letters or

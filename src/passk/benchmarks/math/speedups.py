@@ -43,6 +43,19 @@ Math-Verify as it is:
 - ``solve(gold_equation, symbols)`` is kept per equation and symbols: each wrong answer to the
   same problem solves the same gold equation again; a worker now solves it once (a bounded cache;
   exceptions are cached and raised again, so the caller sees what ``solve`` did).
+- *Equations whose first linear solutions differ.* When the two sides of two equations differ,
+  Math-Verify solves each for all its symbols and is True only when the two lists of solutions,
+  each in order, pair up with equal keys and equal values. Given one equation and several symbols,
+  sympy's ``_solve`` first tries the symbols in order with ``solve_linear``; the first one the
+  equation is linear in gives a solution that is always kept, and that symbol is never solved for
+  again, so the list holds exactly one dict with that key (``first_linear``: it stops ``solve``
+  where it hands ``_solve`` the prepared equation, and gives up wherever ``solve`` would change
+  the solutions afterwards: Floats, stand-ins for what it cannot invert, other symbols). When both
+  equations have the same first linear symbol, those two dicts must be the pair; when Math-Verify's
+  ``sympy_expr_eq`` says their values differ, the answer is False however the rest of the two
+  solves would end, and neither solve is run. (Minerva's equations spend seconds there in
+  ``_tsolve`` on symbols that only appear inside undefined functions, and end in
+  ``NotImplementedError``.)
 - Math-Verify's own cache of parsed LaTeX keeps ``PARSE_CACHE_SIZE`` strings instead of 20: the
   same function of the same string, so answers that recur across problems (and golds met again)
   are parsed once per worker.
@@ -339,6 +352,126 @@ def _remember(key: tuple[Any, frozenset[Any]], outcome: tuple[bool, Any]) -> Non
         _SOLVED.popitem(last=False)
 
 
+class _Captured(Exception):
+    """Stops a ``solve`` at the point where it hands the equation to ``_solve`` (see ``first_linear``)."""
+
+    def __init__(self, call: tuple[Any, tuple[Any, ...], dict[str, Any]] | None) -> None:
+        super().__init__()
+        self.call = call
+
+
+FIRST_LINEAR_CACHE_SIZE = 512
+_FIRST: OrderedDict[tuple[Any, frozenset[Any]], tuple[Any, Any] | None] = OrderedDict()
+
+
+def _capture_call(expr: Any, symbols: Any) -> tuple[Any, tuple[Any, ...], dict[str, Any]] | None:
+    """The ``(f, symbols, flags)`` sympy's ``solve(expr, symbols)`` passes to ``_solve``, without solving.
+
+    ``solve`` prepares the equation (``lhs - rhs``, rewrites, Floats to Rationals, stand-ins for
+    what it cannot invert) and then, for one equation, calls ``_solve(f, *symbols, **flags)``.
+    ``_solve`` and ``_solve_system`` are swapped for functions that raise, so the preparation runs
+    as it would and nothing else does: a call from anywhere but this ``solve`` itself (a system, a
+    helper solving something else, a ``solve`` nested in one) gives None.
+    """
+    import sys
+
+    from sympy.solvers import solvers  # worker-only dependency (see _hands_off)
+
+    solve_code, here = solvers.solve.__code__, sys._getframe(0)
+
+    def capture(f: Any, *syms: Any, **flags: Any) -> Any:
+        caller = sys._getframe(1)  # the call must come from the solve called below, not one nested in it
+        direct = caller.f_code is solve_code and caller.f_back is here
+        raise _Captured((f, syms, dict(flags)) if direct else None)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise _Captured(None)
+
+    saved = solvers._solve, solvers._solve_system
+    solvers._solve, solvers._solve_system = capture, refuse
+    try:
+        solvers.solve(expr, symbols)
+    except _Captured as stop:
+        return stop.call
+    except Exception:  # noqa: BLE001  solve failed in its preparation: leave it to the full call
+        return None
+    finally:
+        solvers._solve, solvers._solve_system = saved
+    return None  # solve answered without calling _solve
+
+
+def first_linear(expr: Any, symbols: Any) -> tuple[Any, Any] | None:
+    """``(s, v)``: the one solution for ``s`` that ``solve(expr, symbols)`` is sure to return; None = unknown.
+
+    Why: when ``_solve`` gets one equation and several symbols, it first goes through the symbols
+    in order, asking ``solve_linear`` for each; the first symbol ``s`` the equation is linear in
+    gives ``{s: simplify(v)}``, which is always kept, and ``s`` is never solved for again. So the
+    list ``solve`` returns has exactly one dict with key ``s``, with that value, provided nothing
+    after ``_solve`` changes it: no Floats (turned back from Rationals afterwards), no stand-ins
+    for non-invertible parts (Dummies put back afterwards), the symbols ``solve`` was given (no
+    recast or added ``re``/``im`` symbols), and a value the assumption check keeps. Under any
+    other condition the answer is None. This runs the same ``solve_linear`` and ``simplify`` calls
+    on the same ``f`` that ``_solve`` would run.
+    """
+    from sympy import Dummy, Float  # worker-only dependency (see _hands_off)
+    from sympy.solvers import solvers
+    from sympy.solvers.solvers import check_assumptions
+
+    try:
+        key = (expr, frozenset(symbols))
+        hash(key)
+    except TypeError:
+        return None
+    if key in _FIRST:
+        _FIRST.move_to_end(key)
+        return _FIRST[key]
+    found: tuple[Any, Any] | None = None
+    call = None if expr.has(Float) else _capture_call(expr, symbols)
+    if call is not None:
+        f, syms, flags = call
+        if (len(syms) > 1 and set(syms) == set(symbols) and not f.atoms(Dummy)
+                and not any(isinstance(s, Dummy) for s in syms)):
+            for s in syms:
+                xi, v = solvers.solve_linear(f, symbols=[s])
+                if xi == s:
+                    if flags.get("simplify", True):
+                        v = solvers.simplify(v)
+                    if not flags.get("check", True) or check_assumptions(v, **s.assumptions0) is not False:
+                        found = (s, v)
+                    break
+    _FIRST[key] = found
+    while len(_FIRST) > FIRST_LINEAR_CACHE_SIZE:
+        _FIRST.popitem(last=False)
+    return found
+
+
+def _solve_and_compare(gold: Any, pred: Any, float_rounding: int, numeric_precision: int) -> bool:
+    """Math-Verify's ``sympy_solve_and_compare``, False at once when the first linear solutions differ.
+
+    For two equations Math-Verify solves each for all its symbols and is True only when the two
+    lists of solutions, each in order, pair up with equal keys and equal values
+    (``sympy_expr_eq``). When both lists are sure to hold exactly one dict with key ``s``
+    (``first_linear``), those two dicts must be the pair; if ``sympy_expr_eq`` says their values
+    differ (or raises, which Math-Verify turns into False), the answer is False however the rest of
+    both solves would have come out. Only the two solves are skipped; for the first linear symbol
+    this costs what ``_solve`` spends on it anyway.
+    """
+    from math_verify import grader  # worker-only dependency (see _hands_off)
+    from sympy import Eq
+
+    if isinstance(gold, Eq) and isinstance(pred, Eq):
+        g = first_linear(gold, gold.free_symbols)
+        p = first_linear(pred, pred.free_symbols) if g is not None else None
+        if g is not None and p is not None and g[0] == p[0]:
+            try:
+                same = grader.sympy_expr_eq(g[1], p[1], float_rounding, numeric_precision)
+            except Exception:  # noqa: BLE001  raised in Math-Verify's own comparison: False there too
+                same = False
+            if not same:
+                return False
+    return _installed["sympy_solve_and_compare"](gold, pred, float_rounding, numeric_precision)  # type: ignore[no-any-return]
+
+
 _PARSE_MODE = "_passk_prediction_mode"
 _TAPE_SLOT = "_passk_tape_slot"
 TAPE_CACHE_SIZE = 8192  # token shapes; a tape is one (decision, index, alternative) per prediction
@@ -489,6 +622,7 @@ def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
 
     parser_class = getattr(latex2sympy2, "_Latex2Sympy", None)
     out: list[tuple[Any, str, Callable[..., Any]]] = [(grader, "sympy_symbolic_eq", _symbolic_eq), (grader, "solve", _solve),
+                                                      (grader, "sympy_solve_and_compare", _solve_and_compare),
                                                       (grader, "sympy_compare_sets", _compare_sets),
                                                       (sets.Set, "symmetric_difference", _symmetric_difference)]
     if parser_class is not None:
@@ -517,6 +651,7 @@ def uninstall() -> None:
         if name in _installed:
             setattr(owner, name, _installed.pop(name))
     _SOLVED.clear()
+    _FIRST.clear()
     _TAPES.clear()
 
 
