@@ -453,8 +453,8 @@ def _solve_and_compare(gold: Any, pred: Any, float_rounding: int, numeric_precis
     (``sympy_expr_eq``). When both lists are sure to hold exactly one dict with key ``s``
     (``first_linear``), those two dicts must be the pair; if ``sympy_expr_eq`` says their values
     differ (or raises, which Math-Verify turns into False), the answer is False however the rest of
-    both solves would have come out. Only the two solves are skipped; for the first linear symbol
-    this costs what ``_solve`` spends on it anyway.
+    both solves would have come out, and neither is run. Otherwise both run as before, after one
+    more ``solve_linear`` and ``simplify`` for the answer (the gold's is kept per worker).
     """
     from math_verify import grader  # worker-only dependency (see _hands_off)
     from sympy import Eq
