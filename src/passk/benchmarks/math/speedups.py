@@ -322,34 +322,52 @@ def _parse_number(self: Any, text: str) -> Any:
 _SOLVED: OrderedDict[tuple[Any, frozenset[Any]], tuple[bool, Any]] = OrderedDict()
 
 
-def _solve(expr: Any, symbols: Any = None, *args: Any, **kwargs: Any) -> Any:
-    original = _installed["solve"]
+def _equation_key(expr: Any, symbols: Any) -> tuple[Any, frozenset[Any]] | None:
+    """``(expr, symbols)`` as a key of the per-equation caches; None when it cannot be hashed."""
     try:
-        key = (expr, frozenset(symbols)) if not args and not kwargs else None
+        key = (expr, frozenset(symbols))
         hash(key)
     except TypeError:
-        key = None
+        return None
+    return key
+
+
+def _recall(cache: OrderedDict[Any, Any], key: Any) -> Any:
+    """The value kept under ``key`` (now the most recently used), or ``_MISSING``."""
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        cache.move_to_end(key)
+    return value
+
+
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+    """Keep ``value`` under ``key``, dropping the least recently used beyond ``size`` entries."""
+    cache[key] = value
+    while len(cache) > size:
+        cache.popitem(last=False)
+
+
+_MISSING = object()
+
+
+def _solve(expr: Any, symbols: Any = None, *args: Any, **kwargs: Any) -> Any:
+    original = _installed["solve"]
+    key = _equation_key(expr, symbols) if not args and not kwargs else None
     if key is None:
         return original(expr, symbols, *args, **kwargs)
-    if key in _SOLVED:
-        _SOLVED.move_to_end(key)
-        ok, result = _SOLVED[key]
+    kept = _recall(_SOLVED, key)
+    if kept is not _MISSING:
+        ok, result = kept
         if not ok:
             raise result
         return result
     try:
         result = original(expr, symbols)
     except Exception as exc:
-        _remember(key, (False, exc))
+        _keep(_SOLVED, key, (False, exc), SOLVE_CACHE_SIZE)
         raise
-    _remember(key, (True, result))
+    _keep(_SOLVED, key, (True, result), SOLVE_CACHE_SIZE)
     return result
-
-
-def _remember(key: tuple[Any, frozenset[Any]], outcome: tuple[bool, Any]) -> None:
-    _SOLVED[key] = outcome
-    while len(_SOLVED) > SOLVE_CACHE_SIZE:
-        _SOLVED.popitem(last=False)
 
 
 class _Captured(Exception):
@@ -417,14 +435,12 @@ def first_linear(expr: Any, symbols: Any) -> tuple[Any, Any] | None:
     from sympy.solvers import solvers
     from sympy.solvers.solvers import check_assumptions
 
-    try:
-        key = (expr, frozenset(symbols))
-        hash(key)
-    except TypeError:
+    key = _equation_key(expr, symbols)
+    if key is None:
         return None
-    if key in _FIRST:
-        _FIRST.move_to_end(key)
-        return _FIRST[key]
+    kept = _recall(_FIRST, key)
+    if kept is not _MISSING:
+        return kept  # type: ignore[no-any-return]
     found: tuple[Any, Any] | None = None
     call = None if expr.has(Float) else _capture_call(expr, symbols)
     if call is not None:
@@ -439,9 +455,7 @@ def first_linear(expr: Any, symbols: Any) -> tuple[Any, Any] | None:
                     if not flags.get("check", True) or check_assumptions(v, **s.assumptions0) is not False:
                         found = (s, v)
                     break
-    _FIRST[key] = found
-    while len(_FIRST) > FIRST_LINEAR_CACHE_SIZE:
-        _FIRST.popitem(last=False)
+    _keep(_FIRST, key, found, FIRST_LINEAR_CACHE_SIZE)
     return found
 
 
@@ -550,9 +564,7 @@ class _TapeSlot:
                     raise _Diverged
                 _TAPES.move_to_end(key)
             else:
-                _TAPES[key] = tuple(stand_in.tape)
-                while len(_TAPES) > TAPE_CACHE_SIZE:
-                    _TAPES.popitem(last=False)
+                _keep(_TAPES, key, tuple(stand_in.tape), TAPE_CACHE_SIZE)
             return tree
 
         parser.math = math
